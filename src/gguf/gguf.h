@@ -33,6 +33,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -383,6 +384,7 @@ class Writer {
 
   // Sets a key: replaces the value in place if the key exists (keeping its position), else appends.
   // Setting general.alignment (u32, a non-zero power of two) changes the layout's alignment.
+  // A malformed value (an array element of the wrong type) is reported by to_bytes()/write().
   Writer& set(std::string_view key, MetaValue value);
   // Copies the encoded bytes of a value read from a File (fastest way to keep it byte-identical).
   Writer& set(std::string_view key, const Value& value);
@@ -418,6 +420,9 @@ class Writer {
   // Writes to `path` (via a temporary file renamed into place).
   Status write(const std::filesystem::path& path) const;
   void set_version(uint32_t version);  // 2 or 3
+  // Whether a file without tensors still ends with zero padding to the alignment: true as in
+  // llama.cpp's gguf_write_to_buf (the default); false as in gguf-py's vocab-only files.
+  void set_pad_without_tensors(bool pad);
 
  private:
   struct Impl;
