@@ -8,7 +8,7 @@
 //   kernels::matmul(w, x, n_tokens, y, pool);     // y[t][r] = Σ_c w[r][c] · x[t][c]
 //
 // SIMD is chosen at run time (Highway dynamic dispatch: AVX2, AVX-512, AVX-512 VNNI); every SIMD
-// path has a portable twin (EMU128) that the tests compare against. Tensor type ids are ggml's; the
+// path has a portable twin (EMU128 or SCALAR) that the tests compare against. Tensor type ids are ggml's; the
 // gguf component has its own list for validation and the engine casts between the two by id.
 #pragma once
 
@@ -192,7 +192,8 @@ float dot_f32(const float* a, const float* b, int64_t n);
 // ---------------------------------------------------------------------------------------------
 // SIMD target selection (Highway). Normal code never calls these: the best target is used.
 
-// Targets compiled in and supported by this CPU, best first ("AVX3_DL", "AVX3", "AVX2", "EMU128").
+// Targets compiled in and supported by this CPU, best first ("AVX3_DL", "AVX3", "AVX2", and the
+// portable twin "EMU128", or "SCALAR" when the compiler cannot build EMU128).
 std::vector<std::string> simd_targets();
 // Restricts dispatch to the named target (for tests and benchmarks); "" restores the best one.
 // invalid_argument if the name is not in simd_targets().

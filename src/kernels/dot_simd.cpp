@@ -1,0 +1,550 @@
+// Dot products of weight rows with converted activation rows, one SIMD target per Highway pass:
+// SCALAR (EMU128 where the compiler supports it) is the portable twin (plain integer arithmetic, the reference the tests compare with),
+// AVX2 uses maddubs/madd, AVX3 the same (AVX-512 enabled), AVX3_DL uses VNNI (vpdpbusd/vpdpwssd).
+// Highway 1.0.3 has no u8×i8 dot, so the x86 targets use intrinsics; the dispatch is Highway's.
+//
+// Each kernel takes one weight row and up to kMaxTile activation rows, so a weight block is loaded
+// once per group of tokens (decode batches, prefill tiles) and its unpacking is shared.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/dot_simd.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "kernels/detail/blocks.h"
+#include "kernels/detail/dot.h"
+
+HWY_BEFORE_NAMESPACE();
+#if HWY_TARGET == HWY_AVX3_DL
+// EVEX vpdpbusd (AVX512-VNNI, which Highway's AVX3_DL detection requires); without no-avxvnni GCC
+// would pick the VEX AVX-VNNI encoding, absent on Ice Lake.
+#pragma GCC target("avx512vnni,no-avxvnni")
+#endif
+namespace occam::kernels::detail {
+namespace HWY_NAMESPACE {
+namespace {
+
+constexpr int kMaxTile = 4;
+
+#if HWY_TARGET == HWY_SCALAR || HWY_TARGET == HWY_EMU128
+// ------------------------------------------------------------------------------------------------
+// Portable twin: the same integer sums, scalar.
+
+template <int NT>
+void dot_q8_0(const uint8_t* wr, const ActQ8* const* xs, int64_t nb, float* out) {
+  const auto* w = reinterpret_cast<const BlockQ8_0*>(wr);
+  float acc[NT] = {};
+  for (int64_t b = 0; b < nb; ++b) {
+    const float dw = h2f(w[b].d);
+    for (int t = 0; t < NT; ++t) {
+      int sum = 0;
+      for (int j = 0; j < 32; ++j) sum += w[b].qs[j] * xs[t][b].qs[j];
+      acc[t] += dw * xs[t][b].d * static_cast<float>(sum);
+    }
+  }
+  for (int t = 0; t < NT; ++t) out[t] = acc[t];
+}
+
+// Q4_0 / Q5_0 (offset = 8 / 16, hbits only for Q5_0) and Q4_1 / Q5_1 (with min, no offset).
+template <int NT, bool kFive, bool kMin>
+void dot_q4q5(const uint8_t* wr, const ActQ8* const* xs, int64_t nb, float* out) {
+  constexpr size_t kBytes = kFive ? (kMin ? 24 : 22) : (kMin ? 20 : 18);
+  float acc[NT] = {};
+  float accm[NT] = {};
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = wr + b * kBytes;
+    uint16_t dh, mh = 0;
+    std::memcpy(&dh, blk, 2);
+    if constexpr (kMin) std::memcpy(&mh, blk + 2, 2);
+    uint32_t qh = 0;
+    if constexpr (kFive) std::memcpy(&qh, blk + (kMin ? 4 : 2), 4);
+    const uint8_t* qs = blk + kBytes - 16;
+    int q[32];
+    for (int j = 0; j < 16; ++j) {
+      q[j] = qs[j] & 0xF;
+      q[j + 16] = qs[j] >> 4;
+      if constexpr (kFive) {
+        q[j] |= static_cast<int>((qh >> j) & 1) << 4;
+        q[j + 16] |= static_cast<int>((qh >> (j + 16)) & 1) << 4;
+      }
+      if constexpr (!kMin) {
+        q[j] -= kFive ? 16 : 8;
+        q[j + 16] -= kFive ? 16 : 8;
+      }
+    }
+    const float dw = h2f(dh);
+    for (int t = 0; t < NT; ++t) {
+      int sum = 0;
+      for (int j = 0; j < 32; ++j) sum += q[j] * xs[t][b].qs[j];
+      acc[t] += dw * xs[t][b].d * static_cast<float>(sum);
+      if constexpr (kMin) accm[t] += h2f(mh) * xs[t][b].s;
+    }
+  }
+  for (int t = 0; t < NT; ++t) out[t] = acc[t] + accm[t];
+}
+
+// Q4_K / Q5_K.
+template <int NT, bool kFive>
+void dot_q45_k(const uint8_t* wr, const BlockQ8_K* const* xs, int64_t nb, float* out) {
+  constexpr size_t kBytes = kFive ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
+  float acc[NT] = {};
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = wr + b * kBytes;
+    uint16_t dh, mh;
+    std::memcpy(&dh, blk, 2);
+    std::memcpy(&mh, blk + 2, 2);
+    const uint8_t* scales = blk + 4;
+    const uint8_t* qh = blk + 16;
+    const uint8_t* qs = blk + (kFive ? 48 : 16);
+    int q[256];
+    for (int c = 0; c < 4; ++c) {
+      for (int l = 0; l < 32; ++l) {
+        q[64 * c + l] = qs[32 * c + l] & 0xF;
+        q[64 * c + 32 + l] = qs[32 * c + l] >> 4;
+        if constexpr (kFive) {
+          q[64 * c + l] += ((qh[l] >> (2 * c)) & 1) << 4;
+          q[64 * c + 32 + l] += ((qh[l] >> (2 * c + 1)) & 1) << 4;
+        }
+      }
+    }
+    uint8_t sc[8], m[8];
+    for (int j = 0; j < 8; ++j) scale_min_k4(j, scales, &sc[j], &m[j]);
+    for (int t = 0; t < NT; ++t) {
+      const BlockQ8_K& x = xs[t][b];
+      int sumi = 0, summ = 0;
+      for (int j = 0; j < 8; ++j) {
+        int s = 0;
+        for (int l = 0; l < 32; ++l) s += q[32 * j + l] * x.qs[32 * j + l];
+        sumi += sc[j] * s;
+        summ += m[j] * (x.bsums[2 * j] + x.bsums[2 * j + 1]);
+      }
+      acc[t] += h2f(dh) * x.d * static_cast<float>(sumi) - h2f(mh) * x.d * static_cast<float>(summ);
+    }
+  }
+  for (int t = 0; t < NT; ++t) out[t] = acc[t];
+}
+
+template <int NT>
+void dot_q6_k(const uint8_t* wr, const BlockQ8_K* const* xs, int64_t nb, float* out) {
+  const auto* w = reinterpret_cast<const BlockQ6_K*>(wr);
+  float acc[NT] = {};
+  for (int64_t b = 0; b < nb; ++b) {
+    int q[256];
+    for (int h = 0; h < 2; ++h) {
+      const uint8_t* ql = w[b].ql + 64 * h;
+      const uint8_t* qh = w[b].qh + 32 * h;
+      for (int l = 0; l < 32; ++l) {
+        q[128 * h + l] = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
+        q[128 * h + l + 32] = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+        q[128 * h + l + 64] = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+        q[128 * h + l + 96] = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+      }
+    }
+    for (int t = 0; t < NT; ++t) {
+      int sumi = 0;
+      for (int j = 0; j < 16; ++j) {
+        int s = 0;
+        for (int l = 0; l < 16; ++l) s += q[16 * j + l] * xs[t][b].qs[16 * j + l];
+        sumi += w[b].scales[j] * s;
+      }
+      acc[t] += h2f(w[b].d) * xs[t][b].d * static_cast<float>(sumi);
+    }
+  }
+  for (int t = 0; t < NT; ++t) out[t] = acc[t];
+}
+
+template <int NT>
+void dot_f16(const uint8_t* wr, const float* const* xs, int64_t n, float* out) {
+  const auto* w = reinterpret_cast<const uint16_t*>(wr);
+  for (int t = 0; t < NT; ++t) {
+    float acc = 0;
+    for (int64_t i = 0; i < n; ++i) acc += h2f(w[i]) * xs[t][i];
+    out[t] = acc;
+  }
+}
+
+template <int NT>
+void dot_bf16(const uint8_t* wr, const float* const* xs, int64_t n, float* out) {
+  const auto* w = reinterpret_cast<const uint16_t*>(wr);
+  for (int t = 0; t < NT; ++t) {
+    float acc = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const uint32_t u = static_cast<uint32_t>(w[i]) << 16;
+      float f;
+      std::memcpy(&f, &u, 4);
+      acc += f * xs[t][i];
+    }
+    out[t] = acc;
+  }
+}
+
+template <int NT>
+void dot_f32(const uint8_t* wr, const float* const* xs, int64_t n, float* out) {
+  const auto* w = reinterpret_cast<const float*>(wr);
+  for (int t = 0; t < NT; ++t) {
+    float acc = 0;
+    for (int64_t i = 0; i < n; ++i) acc += w[i] * xs[t][i];
+    out[t] = acc;
+  }
+}
+
+#else
+// ------------------------------------------------------------------------------------------------
+// x86: 256-bit integer dots (a 32-value block is one ymm), maddubs or VNNI.
+
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// Σ u8·s8 in groups of 4 into i32 lanes (u ≤ 127·2 per pair, so maddubs never saturates here).
+inline __m256i dot_us8(__m256i acc, __m256i u, __m256i s) {
+#if HWY_TARGET == HWY_AVX3_DL
+  return _mm256_dpbusd_epi32(acc, u, s);
+#else
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
+#endif
+}
+
+// acc + Σ pairs of (i16 a)·(i16 b) into i32 lanes.
+inline __m256i dot_s16(__m256i acc, __m256i a, __m256i b) {
+#if HWY_TARGET == HWY_AVX3_DL
+  return _mm256_dpwssd_epi32(acc, a, b);
+#else
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
+#endif
+}
+
+inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+
+// 32 nibbles of a 32-block: low nibbles → values 0..15, high nibbles → values 16..31.
+inline __m256i unpack_nibbles(const uint8_t* qs) {
+  const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0F));
+}
+
+// 0xFF in byte j where bit j of the 32-bit qh is set.
+inline __m256i bytes_from_bits(const uint8_t* qh) {
+  uint32_t x32;
+  std::memcpy(&x32, qh, 4);
+  const __m256i shuf = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
+  __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(x32)), shuf);
+  bytes = _mm256_or_si256(bytes, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));
+  return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
+}
+
+template <int NT>
+void dot_q8_0(const uint8_t* wr, const ActQ8* const* xs, int64_t nb, float* out) {
+  const auto* w = reinterpret_cast<const BlockQ8_0*>(wr);
+  __m256 acc[NT];
+  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const __m256i q = load256(w[b].qs);
+    const __m256i aq = _mm256_sign_epi8(q, q);
+    const float dw = h2f(w[b].d);
+    for (int t = 0; t < NT; ++t) {
+      const __m256i x = load256(xs[t][b].qs);
+      const __m256i p = dot_us8(_mm256_setzero_si256(), aq, _mm256_sign_epi8(x, q));
+      acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xs[t][b].d), _mm256_cvtepi32_ps(p), acc[t]);
+    }
+  }
+  for (int t = 0; t < NT; ++t) out[t] = hsum(acc[t]);
+}
+
+template <int NT, bool kFive, bool kMin>
+void dot_q4q5(const uint8_t* wr, const ActQ8* const* xs, int64_t nb, float* out) {
+  constexpr size_t kBytes = kFive ? (kMin ? 24 : 22) : (kMin ? 20 : 18);
+  __m256 acc[NT];
+  float accm[NT] = {};
+  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = wr + b * kBytes;
+    uint16_t dh;
+    std::memcpy(&dh, blk, 2);
+    __m256i q = unpack_nibbles(blk + kBytes - 16);
+    if constexpr (kFive) {
+      const __m256i bits = bytes_from_bits(blk + (kMin ? 4 : 2));
+      if constexpr (kMin) {
+        q = _mm256_or_si256(q, _mm256_and_si256(bits, _mm256_set1_epi8(0x10)));
+      } else {
+        q = _mm256_or_si256(q, _mm256_andnot_si256(bits, _mm256_set1_epi8(static_cast<char>(0xF0))));
+      }
+    } else if constexpr (!kMin) {
+      q = _mm256_sub_epi8(q, _mm256_set1_epi8(8));
+    }
+    const float dw = h2f(dh);
+    if constexpr (kMin) {
+      uint16_t mh;
+      std::memcpy(&mh, blk + 2, 2);
+      const float mw = h2f(mh);
+      for (int t = 0; t < NT; ++t) {
+        const __m256i p = dot_us8(_mm256_setzero_si256(), q, load256(xs[t][b].qs));
+        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xs[t][b].d), _mm256_cvtepi32_ps(p), acc[t]);
+        accm[t] += mw * xs[t][b].s;
+      }
+    } else {
+      const __m256i aq = _mm256_sign_epi8(q, q);
+      for (int t = 0; t < NT; ++t) {
+        const __m256i x = _mm256_sign_epi8(load256(xs[t][b].qs), q);
+        const __m256i p = dot_us8(_mm256_setzero_si256(), aq, x);
+        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xs[t][b].d), _mm256_cvtepi32_ps(p), acc[t]);
+      }
+    }
+  }
+  for (int t = 0; t < NT; ++t) out[t] = hsum(acc[t]) + accm[t];
+}
+
+// The 8 six-bit scales (bytes 0..7) and mins (bytes 8..15) of a Q4_K/Q5_K super-block.
+inline __m128i k4_scales_mins(const uint8_t* scales) {
+  uint32_t u[4];
+  std::memcpy(u, scales, 12);
+  constexpr uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
+  u[3] = ((u[2] >> 4) & kmask2) | (((u[1] >> 6) & kmask3) << 4);
+  const uint32_t m_lo = u[1] & kmask1;
+  u[1] = (u[2] & kmask2) | (((u[0] >> 6) & kmask3) << 4);
+  u[2] = m_lo;
+  u[0] &= kmask1;
+  // u[0], u[1]: scales 0..7; u[2], u[3]: mins 0..7.
+  return _mm_set_epi32(static_cast<int>(u[3]), static_cast<int>(u[2]), static_cast<int>(u[1]),
+                       static_cast<int>(u[0]));
+}
+
+template <int NT, bool kFive>
+void dot_q45_k(const uint8_t* wr, const BlockQ8_K* const* xs, int64_t nb, float* out) {
+  constexpr size_t kBytes = kFive ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  __m256 acc[NT];
+  float accm[NT] = {};
+  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = wr + b * kBytes;
+    uint16_t dh, mh;
+    std::memcpy(&dh, blk, 2);
+    std::memcpy(&mh, blk + 2, 2);
+    const __m128i sm8 = k4_scales_mins(blk + 4);
+    const __m128i mins16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm8, sm8));
+    alignas(16) int16_t sc[8];
+    _mm_store_si128(reinterpret_cast<__m128i*>(sc), _mm_cvtepu8_epi16(sm8));
+    const uint8_t* qs = blk + (kFive ? 48 : 16);
+    __m256i hb = kFive ? load256(blk + 16) : _mm256_setzero_si256();
+    __m256i sumi[NT];
+    for (int t = 0; t < NT; ++t) sumi[t] = _mm256_setzero_si256();
+    for (int c = 0; c < 4; ++c) {
+      const __m256i raw = load256(qs + 32 * c);
+      __m256i lo = _mm256_and_si256(raw, m4);
+      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+      if constexpr (kFive) {
+        const __m256i bit = _mm256_set1_epi8(0x10);
+        lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(hb, 4), bit));
+        hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(hb, 3), bit));
+        hb = _mm256_srli_epi16(hb, 2);
+      }
+      const __m256i s_lo = _mm256_set1_epi16(sc[2 * c]);
+      const __m256i s_hi = _mm256_set1_epi16(sc[2 * c + 1]);
+      for (int t = 0; t < NT; ++t) {
+        const __m256i p_lo = _mm256_maddubs_epi16(lo, load256(xs[t][b].qs + 64 * c));
+        const __m256i p_hi = _mm256_maddubs_epi16(hi, load256(xs[t][b].qs + 64 * c + 32));
+        sumi[t] = dot_s16(dot_s16(sumi[t], p_lo, s_lo), p_hi, s_hi);
+      }
+    }
+    const float dw = h2f(dh), dmin = h2f(mh);
+    for (int t = 0; t < NT; ++t) {
+      const BlockQ8_K& x = xs[t][b];
+      const __m256i bs = load256(x.bsums);
+      const __m128i pair_sums = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
+      __m128i pm = _mm_madd_epi16(mins16, pair_sums);
+      pm = _mm_add_epi32(pm, _mm_unpackhi_epi64(pm, pm));
+      pm = _mm_add_epi32(pm, _mm_shuffle_epi32(pm, 1));
+      accm[t] += dmin * x.d * static_cast<float>(_mm_cvtsi128_si32(pm));
+      acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dw * x.d), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
+    }
+  }
+  for (int t = 0; t < NT; ++t) out[t] = hsum(acc[t]) - accm[t];
+}
+
+template <int NT>
+void dot_q6_k(const uint8_t* wr, const BlockQ8_K* const* xs, int64_t nb, float* out) {
+  const auto* w = reinterpret_cast<const BlockQ6_K*>(wr);
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  const __m256i m2 = _mm256_set1_epi8(0x03);
+  __m256 acc[NT];
+  float accc[NT] = {};
+  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].scales)));
+    alignas(32) int16_t sc[16];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(sc), sc16);
+    __m256i sumi[NT];
+    for (int t = 0; t < NT; ++t) sumi[t] = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+      const __m256i a = load256(w[b].ql + 64 * h);
+      const __m256i c = load256(w[b].ql + 64 * h + 32);
+      const __m256i hh = load256(w[b].qh + 32 * h);
+      const __m256i q[4] = {
+          _mm256_or_si256(_mm256_and_si256(a, m4), _mm256_slli_epi16(_mm256_and_si256(hh, m2), 4)),
+          _mm256_or_si256(_mm256_and_si256(c, m4),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hh, 2), m2), 4)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a, 4), m4),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hh, 4), m2), 4)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(c, 4), m4),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hh, 6), m2), 4)),
+      };
+      for (int k = 0; k < 4; ++k) {
+        const int g = 8 * h + 2 * k;
+        const __m256i s = _mm256_set_m128i(_mm_set1_epi16(sc[g + 1]), _mm_set1_epi16(sc[g]));
+        for (int t = 0; t < NT; ++t) {
+          const __m256i p = _mm256_maddubs_epi16(q[k], load256(xs[t][b].qs + 128 * h + 32 * k));
+          sumi[t] = dot_s16(sumi[t], p, s);
+        }
+      }
+    }
+    const float dw = h2f(w[b].d);
+    for (int t = 0; t < NT; ++t) {
+      const BlockQ8_K& x = xs[t][b];
+      // The −32 offset of every q: 32 · Σ_j sc_j · bsums_j.
+      __m256i pc = _mm256_madd_epi16(sc16, load256(x.bsums));
+      __m128i p4 = _mm_add_epi32(_mm256_castsi256_si128(pc), _mm256_extracti128_si256(pc, 1));
+      p4 = _mm_add_epi32(p4, _mm_unpackhi_epi64(p4, p4));
+      p4 = _mm_add_epi32(p4, _mm_shuffle_epi32(p4, 1));
+      const float d = dw * x.d;
+      accc[t] += d * static_cast<float>(32 * _mm_cvtsi128_si32(p4));
+      acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
+    }
+  }
+  for (int t = 0; t < NT; ++t) out[t] = hsum(acc[t]) - accc[t];
+}
+
+inline __m256 load_f16x8(const uint8_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+inline __m256 load_bf16x8(const uint8_t* p) {
+  const __m256i u = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(u, 16));
+}
+inline __m256 load_f32x8(const uint8_t* p) { return _mm256_loadu_ps(reinterpret_cast<const float*>(p)); }
+
+inline float scalar_f16(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return h2f(h);
+}
+inline float scalar_bf16(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  const uint32_t u = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+inline float scalar_f32(const uint8_t* p) {
+  float f;
+  std::memcpy(&f, p, 4);
+  return f;
+}
+
+// Float rows: F16/BF16 weights widened to f32, activations already rounded as llama.cpp rounds them.
+template <int NT, size_t kElem, __m256 (*Load)(const uint8_t*), float (*Scalar)(const uint8_t*)>
+void dot_float(const uint8_t* wr, const float* const* xs, int64_t n, float* out) {
+  __m256 acc0[NT], acc1[NT];
+  for (int t = 0; t < NT; ++t) acc0[t] = acc1[t] = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256 w0 = Load(wr + i * kElem);
+    const __m256 w1 = Load(wr + (i + 8) * kElem);
+    for (int t = 0; t < NT; ++t) {
+      acc0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(xs[t] + i), acc0[t]);
+      acc1[t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(xs[t] + i + 8), acc1[t]);
+    }
+  }
+  for (; i + 8 <= n; i += 8) {
+    const __m256 w0 = Load(wr + i * kElem);
+    for (int t = 0; t < NT; ++t) acc0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(xs[t] + i), acc0[t]);
+  }
+  float tail[NT] = {};
+  for (; i < n; ++i) {
+    const float wv = Scalar(wr + i * kElem);
+    for (int t = 0; t < NT; ++t) tail[t] += wv * xs[t][i];
+  }
+  for (int t = 0; t < NT; ++t) out[t] = hsum(_mm256_add_ps(acc0[t], acc1[t])) + tail[t];
+}
+
+template <int NT>
+void dot_f16(const uint8_t* wr, const float* const* xs, int64_t n, float* out) {
+  dot_float<NT, 2, load_f16x8, scalar_f16>(wr, xs, n, out);
+}
+template <int NT>
+void dot_bf16(const uint8_t* wr, const float* const* xs, int64_t n, float* out) {
+  dot_float<NT, 2, load_bf16x8, scalar_bf16>(wr, xs, n, out);
+}
+template <int NT>
+void dot_f32(const uint8_t* wr, const float* const* xs, int64_t n, float* out) {
+  dot_float<NT, 4, load_f32x8, scalar_f32>(wr, xs, n, out);
+}
+
+#endif  // HWY_TARGET
+
+// One kernel over a job: token groups of up to kMaxTile outside, rows inside, so that the job's weight
+// rows stay in L1/L2 while each group of activation rows streams past them.
+template <typename Act, void (*K1)(const uint8_t*, const Act* const*, int64_t, float*),
+          void (*K2)(const uint8_t*, const Act* const*, int64_t, float*),
+          void (*K3)(const uint8_t*, const Act* const*, int64_t, float*),
+          void (*K4)(const uint8_t*, const Act* const*, int64_t, float*)>
+void run_rows(const RowsDot& job, int64_t n_units) {
+  for (int64_t t0 = 0; t0 < job.n_tokens; t0 += kMaxTile) {
+    const int nt = static_cast<int>(job.n_tokens - t0 < kMaxTile ? job.n_tokens - t0 : kMaxTile);
+    const Act* xs[kMaxTile];
+    for (int t = 0; t < nt; ++t) {
+      xs[t] = reinterpret_cast<const Act*>(job.act + static_cast<size_t>(t0 + t) * job.act_stride);
+    }
+    for (int64_t r = 0; r < job.n_rows; ++r) {
+      const uint8_t* wr = job.w + static_cast<size_t>(r) * job.w_stride;
+      float out[kMaxTile];
+      switch (nt) {
+        case 1: K1(wr, xs, n_units, out); break;
+        case 2: K2(wr, xs, n_units, out); break;
+        case 3: K3(wr, xs, n_units, out); break;
+        default: K4(wr, xs, n_units, out); break;
+      }
+      for (int t = 0; t < nt; ++t) job.y[(t0 + t) * job.ldy + r] = out[t];
+    }
+  }
+}
+
+#define OCCAM_ROWS(Act, kernel, ...) \
+  run_rows<Act, kernel<1 __VA_ARGS__>, kernel<2 __VA_ARGS__>, kernel<3 __VA_ARGS__>, kernel<4 __VA_ARGS__>>
+
+}  // namespace
+
+void rows_dot_target(const RowsDot& job) {
+  const int64_t nb32 = job.ne0 / kQK, nbk = job.ne0 / kQKK;
+  switch (job.type) {
+    case Type::Q8_0: OCCAM_ROWS(ActQ8, dot_q8_0)(job, nb32); break;
+    case Type::Q4_0: OCCAM_ROWS(ActQ8, dot_q4q5, , false, false)(job, nb32); break;
+    case Type::Q4_1: OCCAM_ROWS(ActQ8, dot_q4q5, , false, true)(job, nb32); break;
+    case Type::Q5_0: OCCAM_ROWS(ActQ8, dot_q4q5, , true, false)(job, nb32); break;
+    case Type::Q5_1: OCCAM_ROWS(ActQ8, dot_q4q5, , true, true)(job, nb32); break;
+    case Type::Q4_K: OCCAM_ROWS(BlockQ8_K, dot_q45_k, , false)(job, nbk); break;
+    case Type::Q5_K: OCCAM_ROWS(BlockQ8_K, dot_q45_k, , true)(job, nbk); break;
+    case Type::Q6_K: OCCAM_ROWS(BlockQ8_K, dot_q6_k)(job, nbk); break;
+    case Type::F16: OCCAM_ROWS(float, dot_f16)(job, job.ne0); break;
+    case Type::BF16: OCCAM_ROWS(float, dot_bf16)(job, job.ne0); break;
+    case Type::F32: OCCAM_ROWS(float, dot_f32)(job, job.ne0); break;
+    default: break;  // matmul.cpp handles the other types without this table
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace occam::kernels::detail
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace occam::kernels::detail {
+HWY_EXPORT(rows_dot_target);
+void rows_dot(const RowsDot& job) { HWY_DYNAMIC_DISPATCH(rows_dot_target)(job); }
+}  // namespace occam::kernels::detail
+#endif
