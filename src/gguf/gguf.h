@@ -514,7 +514,11 @@ Result<std::vector<T>> ArrayView::to_vector() const {
     static_assert(Primitive<T>, "ArrayView::to_vector<T>: T must be a GGUF number, bool or string");
     OCCAM_TRY(check_element_type(value_type_of<T>));
     std::vector<T> out(size());
-    if (!out.empty()) std::memcpy(out.data(), element_data(0), out.size() * sizeof(T));
+    if constexpr (std::is_same_v<T, bool>) {  // std::vector<bool> is packed: no memcpy
+      for (uint64_t i = 0; i < out.size(); ++i) out[i] = element_data(i)[0] != 0;
+    } else if (!out.empty()) {
+      std::memcpy(out.data(), element_data(0), out.size() * sizeof(T));
+    }
     return out;
   }
 }
