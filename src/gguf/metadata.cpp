@@ -6,6 +6,30 @@
 
 namespace occam::gguf {
 
+namespace {
+
+// "text" with quotes, backslashes and control bytes escaped. (Not fmt's "{:?}": fmt 9 asserts on
+// invalid UTF-8, which untrusted files contain.)
+std::string quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------
 // Value
 
@@ -67,7 +91,7 @@ std::string Value::to_display(size_t max_elements) const {
     case ValueType::f32: return fmt::format("{}", load<float>());
     case ValueType::f64: return fmt::format("{}", load<double>());
     case ValueType::boolean: return load<uint8_t>() != 0 ? "true" : "false";
-    case ValueType::string: return fmt::format("{:?}", string_unchecked());
+    case ValueType::string: return quote(string_unchecked());
     case ValueType::array: {
       ArrayView array(index_, node_);
       std::string out = "[";
