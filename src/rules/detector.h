@@ -1,0 +1,82 @@
+// The detector extension point: a detector is one file that declares its candidate patterns and
+// confirms each candidate, registered with OCCAM_REGISTER_PII_DETECTOR. The scanner compiles the
+// patterns of every registered detector into one Vectorscan database (HS_FLAG_SOM_LEFTMOST) and
+// calls confirm() once per candidate with the leftmost start and the longest end of that match.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/pii.h"
+
+namespace occam::rules {
+
+class Detector {
+ public:
+  virtual ~Detector() = default;
+  virtual std::string_view kind() const = 0;
+  // Vectorscan expressions (bytes, not UTF-8 mode, so invalid UTF-8 is scanned safely).
+  virtual std::vector<std::string> patterns() const = 0;
+  // Appends zero or more findings for the candidate [start, end) matched by patterns()[pattern].
+  // A finding may be any sub-span of the candidate (e.g. a card inside a run of digit groups).
+  virtual void confirm(std::string_view text, std::size_t pattern, std::size_t start, std::size_t end,
+                       std::vector<Finding>& out) const = 0;
+};
+
+using DetectorFactory = std::function<std::unique_ptr<Detector>()>;
+
+struct DetectorRegistration {
+  std::string kind;
+  DetectorFactory factory;
+};
+
+std::vector<DetectorRegistration>& detector_registry();
+
+struct DetectorRegistrar {
+  DetectorRegistrar(std::string kind, DetectorFactory factory) {
+    detector_registry().push_back({std::move(kind), std::move(factory)});
+  }
+};
+
+// ---- helpers shared by detectors (text.cpp) ----
+
+// A separator allowed between digit groups: space, '.', '-', and the Unicode spaces French typography
+// puts inside numbers (U+00A0 no-break space, U+202F narrow no-break space, U+2009 thin space).
+// As a Vectorscan sub-expression:
+inline constexpr std::string_view kGroupSeparator = R"((?:[ .\-]|\xC2\xA0|\xE2\x80[\xAF\x89]))";
+
+// Byte length of the group separator at `pos` (0 if there is none).
+std::size_t separator_length(std::string_view text, std::size_t pos);
+
+// True when the code point before `pos` (resp. at `pos`) is not a letter, digit or one of `also`:
+// i.e. a match starting (ending) here is not glued to a word. Non-ASCII code points are classified
+// with utf8proc (é is a letter, U+00A0 is not); invalid UTF-8 bytes count as non-word.
+bool word_boundary_before(std::string_view text, std::size_t pos, std::string_view also = {});
+bool word_boundary_after(std::string_view text, std::size_t pos, std::string_view also = {});
+
+// The ASCII digits of text[start, end), in order.
+std::string digits_of(std::string_view text, std::size_t start, std::size_t end);
+
+// Digit groups of text[start, end): maximal runs of digits, separated by exactly one group separator.
+struct DigitGroup {
+  std::size_t start;
+  std::size_t end;
+  std::size_t separator_after;  // byte length of the separator that follows (0 for the last group)
+};
+std::vector<DigitGroup> digit_groups(std::string_view text, std::size_t start, std::size_t end);
+
+Finding make_finding(std::string_view kind, std::string_view text, std::size_t start, std::size_t end,
+                     double confidence);
+
+}  // namespace occam::rules
+
+#define OCCAM_PII_CONCAT_INNER(a, b) a##b
+#define OCCAM_PII_CONCAT(a, b) OCCAM_PII_CONCAT_INNER(a, b)
+// OCCAM_REGISTER_PII_DETECTOR("EMAIL", EmailDetector): one line at the bottom of the detector's file.
+#define OCCAM_REGISTER_PII_DETECTOR(kind, type)                                         \
+  static ::occam::rules::DetectorRegistrar OCCAM_PII_CONCAT(occam_pii_detector_, __LINE__)( \
+      kind, [] { return std::unique_ptr<::occam::rules::Detector>(new type()); })
