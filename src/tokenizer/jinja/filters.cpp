@@ -283,8 +283,14 @@ Result<bool> run_test(Interpreter& interp, const Value& item, const Value& name,
   return test(interp, item, call);
 }
 
+// map/select/reject and their attr forms yield nothing for a falsy input (jinja2 checks `if seq:`).
+Result<std::vector<Value>> iterate_if_truthy(const Value& v) {
+  if (!truthy(v)) return std::vector<Value>{};
+  return iterate(v);
+}
+
 Result<Value> f_map(Interpreter& interp, const Value& v, CallArgs& args) {
-  OCCAM_ASSIGN_OR_RETURN(std::vector<Value> items, iterate(v));
+  OCCAM_ASSIGN_OR_RETURN(std::vector<Value> items, iterate_if_truthy(v));
   std::vector<Value> out;
   out.reserve(items.size());
   const bool by_attribute = args.positional.empty();
@@ -312,7 +318,7 @@ Result<Value> f_map(Interpreter& interp, const Value& v, CallArgs& args) {
 }
 
 Result<Value> select_common(Interpreter& interp, const Value& v, CallArgs& args, bool by_attribute, bool keep) {
-  OCCAM_ASSIGN_OR_RETURN(std::vector<Value> items, iterate(v));
+  OCCAM_ASSIGN_OR_RETURN(std::vector<Value> items, iterate_if_truthy(v));
   size_t next = 0;
   Value attribute;
   if (by_attribute) {
