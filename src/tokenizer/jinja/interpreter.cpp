@@ -172,7 +172,14 @@ Result<Interpreter::Flow> Interpreter::exec(const Stmt& stmt, const ScopePtr& sc
     }
     case StmtKind::break_: return Flow::break_;
     case StmtKind::continue_: return Flow::continue_;
-    case StmtKind::scoped: return exec_body(stmt.body, scope, out);
+    case StmtKind::scoped: {
+      // Hugging Face renders {% generation %} as a call block: its assignments stay inside.
+      auto inner = std::make_shared<Scope>();
+      inner->parent = scope;
+      OCCAM_ASSIGN_OR_RETURN(Flow flow, exec_body(stmt.body, inner, out));
+      (void)flow;
+      return Flow::normal;
+    }
   }
   return Flow::normal;
 }
