@@ -14,7 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "gguf/gguf.h"
-#include "support/test_support.h"
+#include "test_support.h"
 #include "tokenizer/tokenizer.h"
 
 namespace occam::tokenizer {

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "gguf/gguf.h"
-#include "support/test_support.h"
+#include "test_support.h"
 #include "tokenizer/pretokenize.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/unicode.h"
