@@ -19,7 +19,9 @@ struct IssuerRange {
 
 // Public IIN ranges of the main networks (ISO/IEC 7812 registrations as published by the networks).
 constexpr IssuerRange kIssuers[] = {
-    {"4", "4", 13, 19},            // Visa (incl. Electron); Cartes Bancaires co-badged cards use Visa/MC
+    {"4", "4", 13, 13},            // Visa (incl. Electron); Cartes Bancaires co-badged cards use Visa/MC
+    {"4", "4", 16, 16},
+    {"4", "4", 19, 19},
     {"51", "55", 16, 16},          // Mastercard
     {"2221", "2720", 16, 16},      // Mastercard 2-series
     {"34", "34", 15, 15},          // American Express
@@ -90,6 +92,7 @@ class CardDetector final : public Detector {
       }
       if (digits.size() < 13) continue;
       if (!word_boundary_after(text, groups[last].end)) continue;
+      if (text.substr(groups[last].end, groups[last].separator_after) == ".") continue;  // 4111...1111.50
       if (known_issuer(digits) && luhn_valid(digits)) best = last + 1;
     }
     if (best == 0) return 0;

@@ -1,5 +1,5 @@
-// E-mail addresses: local@domain.tld in ASCII (RFC 5321 dot-atoms; quoted local parts and
-// internationalised addresses are not detected).
+// E-mail addresses: local@domain.tld (RFC 5321 dot-atoms). The local part may hold UTF-8 letters
+// ("hélène@..."); the domain is ASCII (IDNs in U-label form and quoted local parts are not detected).
 #include "rules/detector.h"
 
 namespace occam::rules {
@@ -9,13 +9,15 @@ class EmailDetector final : public Detector {
  public:
   std::string_view kind() const override { return "EMAIL"; }
   std::vector<std::string> patterns() const override {
-    return {R"([A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]+)*@)"
+    return {R"([A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\x80-\xFF]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\x80-\xFF]+)*@)"
             R"((?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,})"};
   }
   void confirm(std::string_view text, std::size_t, std::size_t start, std::size_t end,
                std::vector<Finding>& out) const override {
     // Leading symbols allowed by RFC 5321 but almost always punctuation in prose ("'jean@x.fr'").
-    while (start < end && std::string_view("'`{|}~=?^!#$%&*/+-").find(text[start]) != std::string_view::npos) {
+    // Non-ASCII bytes that are not letters (U+00A0 before the address, invalid UTF-8) are not part of it.
+    while (start < end && (std::string_view("'`{|}~=?^!#$%&*/+-").find(text[start]) != std::string_view::npos ||
+                           (static_cast<unsigned char>(text[start]) >= 0x80 && word_boundary_after(text, start)))) {
       ++start;
     }
     std::size_t at = text.find('@', start);

@@ -33,7 +33,10 @@ class NirDetector final : public Detector {
     auto key = nir_key(std::string_view(chars).substr(0, 13));
     int written = (chars[13] - '0') * 10 + (chars[14] - '0');
     if (!key || *key != written) return;
-    out.push_back(make_finding("NIR", text, start, end, 0.99));
+    // Provisional numbers (sex digit 3, 4, 7, 8) are rare; a 15-digit card starting with 3 or 4 whose
+    // digits happen to satisfy the key is likelier, so let the card win that tie.
+    bool provisional = chars[0] != '1' && chars[0] != '2';
+    out.push_back(make_finding("NIR", text, start, end, provisional ? 0.7 : 0.99));
   }
 };
 

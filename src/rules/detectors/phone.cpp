@@ -1,7 +1,8 @@
 // Phone numbers: French national numbers (0X XX XX XX XX, with spaces, dots, dashes or the no-break
 // spaces of French typography), the +33 / 0033 forms (with an optional "(0)"), and international
 // E.164 numbers written +<country><number> (8-15 digits, separators and a "(0)" trunk prefix allowed,
-// an "x123" extension kept with the number), or with a 00 prefix instead of '+'.
+// an "x123" extension kept with the number), or with a 00 prefix instead of '+'; and North American
+// numbers written with separators, "(579) 888-3058", "541-714-1388", "930.167.3943".
 #include "rules/detector.h"
 
 namespace occam::rules {
@@ -9,7 +10,13 @@ namespace {
 
 std::string sep() { return std::string(kGroupSeparator) + "?"; }
 
-enum PhonePattern : std::size_t { kFrenchNational, kFrenchInternational, kPlusInternational, kZeroZeroInternational };
+enum PhonePattern : std::size_t {
+  kFrenchNational,
+  kFrenchInternational,
+  kPlusInternational,
+  kZeroZeroInternational,
+  kNorthAmerican,
+};
 
 class PhoneDetector final : public Detector {
  public:
@@ -20,12 +27,19 @@ class PhoneDetector final : public Detector {
         R"((?:\+|00) ?33 ?(?:\(0\) ?)?[1-9](?:)" + sep() + "[0-9]{2}){4}",
         R"(\+[1-9](?:)" + sep() + R"((?:\([0-9]{1,4}\)|[0-9]))+(?: ?(?:x|ext\.?) ?[0-9]{1,5})?)",
         "00[1-9](?:" + sep() + R"([0-9]){6,}(?: ?(?:x|ext\.?) ?[0-9]{1,5})?)",
+        R"((?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[\-.])[2-9][0-9]{2}[\-.][0-9]{4}(?: ?(?:x|ext\.?) ?[0-9]{1,5})?)",
     };
   }
 
   void confirm(std::string_view text, std::size_t pattern, std::size_t start, std::size_t end,
                std::vector<Finding>& out) const override {
     if (!word_boundary_before(text, start, "+")) return;
+    if (pattern == kNorthAmerican) {
+      if (!word_boundary_after(text, end)) return;
+      if (start > 0 && (text[start - 1] == '-' || text[start - 1] == '.')) return;  // tail of a longer code
+      out.push_back(make_finding("PHONE", text, start, end, 0.6));
+      return;
+    }
     if (pattern == kFrenchNational || pattern == kFrenchInternational) {
       if (!word_boundary_after(text, end)) return;
       // A bare run of ten digits starting with 0 may be another identifier; grouped digits or the +33
