@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "gguf/gguf.h"
+
 #include "tokenizer/jinja/builtins.h"
 #include "tokenizer/jinja/interpreter.h"
 #include "tokenizer/jinja/parser.h"
@@ -70,6 +72,14 @@ Result<std::string> render_chat(std::string_view template_source, std::string_vi
                                 const ChatTemplateOptions& options) {
   OCCAM_ASSIGN_OR_RETURN(ChatTemplate tpl, ChatTemplate::parse(template_source));
   return tpl.render(messages_json, options);
+}
+
+Result<std::string> chat_template_from_gguf(const gguf::File& file, std::string_view name) {
+  const std::string key = name.empty() ? std::string("tokenizer.chat_template")
+                                       : fmt::format("tokenizer.chat_template.{}", name);
+  if (!file.contains(key)) return make_error(ErrorCode::not_found, "gguf: no '{}' metadata", key);
+  OCCAM_ASSIGN_OR_RETURN(std::string_view text, file.get_string(key));
+  return std::string(text);
 }
 
 std::string_view default_chat_template() { return kChatML; }

@@ -24,6 +24,10 @@ namespace occam::jinja {
 struct Template;
 }
 
+namespace occam::gguf {
+class File;
+}
+
 namespace occam::tokenizer {
 
 struct ChatTemplateOptions {
@@ -57,6 +61,10 @@ class ChatTemplate {
 // Parses and renders in one call.
 Result<std::string> render_chat(std::string_view template_source, std::string_view messages_json,
                                 const ChatTemplateOptions& options = {});
+
+// The model's template from GGUF metadata: `tokenizer.chat_template`, or `tokenizer.chat_template.<name>`
+// for a named variant (e.g. "tool_use"). not_found when the file has none: use default_chat_template().
+Result<std::string> chat_template_from_gguf(const gguf::File& file, std::string_view name = {});
 
 // The template for models that ship none: ChatML (`<|im_start|>role\ncontent<|im_end|>\n`, and
 // `<|im_start|>assistant\n` when add_generation_prompt), as transformers' former default.

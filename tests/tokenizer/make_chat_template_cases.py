@@ -241,9 +241,87 @@ CASES = [
 ]
 
 
+def gguf_string(path, wanted):
+    """The string metadata value `wanted` of a GGUF file (a minimal reader: header and metadata only)."""
+    import struct
+
+    with open(path, "rb") as f:
+        data = f.read()
+    pos = 0
+
+    def take(fmt):
+        nonlocal pos
+        values = struct.unpack_from("<" + fmt, data, pos)
+        pos += struct.calcsize("<" + fmt)
+        return values[0]
+
+    def string():
+        nonlocal pos
+        n = take("Q")
+        pos += n
+        return data[pos - n:pos].decode("utf-8")
+
+    sizes = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
+
+    def value(kind):
+        if kind == 8:
+            return string()
+        if kind == 9:
+            item, n = take("I"), take("Q")
+            return [value(item) for _ in range(n)]
+        return take(sizes[kind])
+
+    assert data[:4] == b"GGUF"
+    pos = 4
+    take("I")
+    take("Q")
+    n_kv = take("Q")
+    for _ in range(n_kv):
+        key = string()
+        v = value(take("I"))
+        if key == wanted:
+            return v
+    raise KeyError(wanted)
+
+
+# Templates stored in the shared vocab-only GGUFs (read through chat_template_from_gguf in the test; the
+# template text itself is not copied here).
+GGUF_TEMPLATES = {
+    "llama3": "reference/tokenizer/ggml-vocab-llama-bpe.gguf",
+    "qwen3": "reference/tokenizer/ggml-vocab-qwen2.gguf",
+}
+GGUF_TOOLS = [{"type": "function", "function": {"name": "get_status", "description": "Statut d'un ticket",
+                                                "parameters": {"type": "object", "properties": {"id": {"type": "string"}},
+                                                               "required": ["id"]}}}]
+GGUF_CONVERSATIONS = {
+    "plain": {"messages": [{"role": "user", "content": "Salut !"}], "add_generation_prompt": True},
+    "system_multi": {"messages": [{"role": "system", "content": "Réponds en français."},
+                                  {"role": "user", "content": "Hi"},
+                                  {"role": "assistant", "content": "<think>\nhmm\n</think>\n\nBonjour."},
+                                  {"role": "user", "content": "Merci"}]},
+    "tools": {"messages": [{"role": "user", "content": "Statut de T-42 ?"},
+                           {"role": "assistant", "content": "", "tool_calls": [
+                               {"type": "function", "function": {"name": "get_status", "arguments": {"id": "T-42"}}}]},
+                           {"role": "tool", "content": "{\"status\": \"fermé\"}"}],
+              "tools": GGUF_TOOLS, "add_generation_prompt": True},
+}
+
+
 def main():
     env = environment()
     out = []
+    shared = os.environ.get("OCCAM_SHARED", os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../shared"))
+    for model, gguf in GGUF_TEMPLATES.items():
+        template = env.from_string(gguf_string(os.path.join(shared, gguf), "tokenizer.chat_template"))
+        for conv_name, context in GGUF_CONVERSATIONS.items():
+            variables = {"add_generation_prompt": False, "bos_token": "<s>", "eos_token": "</s>"}
+            variables.update(context)
+            case = {"name": f"gguf_{model}_{conv_name}", "gguf": gguf, "context": dict(context, bos_token="<s>", eos_token="</s>")}
+            try:
+                case["text"] = template.render(**variables)
+            except Exception as e:
+                case["error"] = f"{type(e).__name__}: {e}"
+            out.append(case)
     for name, source, context in CASES:
         variables = {"messages": [], "add_generation_prompt": False, "bos_token": "", "eos_token": ""}
         variables.update(context)

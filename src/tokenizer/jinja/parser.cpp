@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <initializer_list>
 
+#include "tokenizer/jinja/builtins.h"
+
 namespace occam::jinja {
 namespace {
 
@@ -789,7 +791,7 @@ class Parser {
   }
 
   Result<ExprPtr> parse_call(ExprPtr callee) {
-    auto e = make_expr(ExprKind::call, cur().pos);
+    auto e = make_expr(ExprKind::call, callee->pos);
     e->a = std::move(callee);
     OCCAM_TRY(parse_call_args(*e));
     return e;
@@ -808,6 +810,11 @@ class Parser {
   Result<ExprPtr> parse_filter(ExprPtr input) {
     auto e = make_expr(ExprKind::filter, cur().pos);
     OCCAM_ASSIGN_OR_RETURN(e->name, parse_dotted_name());
+    // Like jinja2, an unknown filter fails the whole template, even in a branch that never runs.
+    if (find_filter(e->name) == nullptr) {
+      return make_error(ErrorCode::unsupported, "template:{}:{}: unsupported filter '{}'", e->pos.line, e->pos.column,
+                        e->name);
+    }
     if (is_op("(")) OCCAM_TRY(parse_call_args(*e));
     e->a = std::move(input);
     return e;
@@ -826,6 +833,10 @@ class Parser {
         auto e = make_expr(ExprKind::test, pos);
         e->negated = skip_name("not");
         OCCAM_ASSIGN_OR_RETURN(e->name, parse_dotted_name());
+        if (find_test(e->name) == nullptr) {
+          return make_error(ErrorCode::unsupported, "template:{}:{}: unsupported test '{}'", e->pos.line, e->pos.column,
+                            e->name);
+        }
         if (is_op("(")) {
           OCCAM_TRY(parse_call_args(*e));
         } else if ((cur().kind == TokenKind::name && cur().value != "else" && cur().value != "or" &&
