@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <iterator>
 
 #include <gtest/gtest.h>
 
@@ -26,7 +25,10 @@ std::vector<std::filesystem::path> shared_ggufs(std::string_view relative_dir) {
 
 std::vector<uint8_t> read_bytes(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes(std::filesystem::file_size(path));
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!in) ADD_FAILURE() << "cannot read " << path;
+  return bytes;
 }
 
 }  // namespace occam::gguf::testing
