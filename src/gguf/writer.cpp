@@ -192,7 +192,7 @@ Writer::~Writer() = default;
 
 Writer& Writer::set(std::string_view key, MetaValue value) {
   std::vector<uint8_t> payload;
-  Status status = encode(value, payload);
+  Status status = key.empty() ? make_error(ErrorCode::invalid_argument, "empty key") : encode(value, payload);
   if (!status.ok()) {
     if (!impl_->deferred) impl_->deferred = std::move(status).error().with_context(fmt::format("gguf writer: key '{}'", key));
     return *this;
@@ -206,6 +206,10 @@ Writer& Writer::set(std::string_view key, MetaValue value) {
 }
 
 Writer& Writer::set(std::string_view key, const Value& value) {
+  if (key.empty()) {
+    if (!impl_->deferred) impl_->deferred = make_error(ErrorCode::invalid_argument, "gguf writer: empty key");
+    return *this;
+  }
   Impl::Entry& entry = impl_->slot(key);
   entry.type = value.type();
   entry.owned.clear();
