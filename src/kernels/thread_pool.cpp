@@ -26,7 +26,9 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::worker_loop(int thread) {
-  uint32_t seen = generation_.load(std::memory_order_acquire);
+  // The generation at construction (0), not a fresh load: a section dispatched before this thread
+  // got to run would otherwise be skipped and run_raw would wait for it forever.
+  uint32_t seen = 0;
   for (;;) {
     uint32_t g = generation_.load(std::memory_order_acquire);
     if (g == seen) {
