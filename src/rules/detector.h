@@ -15,12 +15,25 @@
 
 namespace occam::rules {
 
+struct CandidatePattern {
+  std::string regex;  // Vectorscan expression over bytes (not UTF-8 mode: invalid UTF-8 is scanned safely)
+  // Start-of-match tracking is what makes a Vectorscan database slow (about 15 MB/s instead of
+  // hundreds for the digit-run patterns); a detector whose candidates are easy to delimit walking
+  // back from their end sets this to false and implements candidate_start().
+  bool leftmost_start = true;
+};
+
 class Detector {
  public:
   virtual ~Detector() = default;
   virtual std::string_view kind() const = 0;
-  // Vectorscan expressions (bytes, not UTF-8 mode, so invalid UTF-8 is scanned safely).
-  virtual std::vector<std::string> patterns() const = 0;
+  virtual std::vector<CandidatePattern> patterns() const = 0;
+  // For patterns with leftmost_start == false: the start of the candidate that ends at `end`.
+  // `previous_start`/`previous_end` are the last candidate of the same pattern (or npos); when the
+  // walk back reaches previous_end inside the same run, return previous_start: the scanner then keeps
+  // one candidate per run and the total walk stays linear in the text.
+  virtual std::size_t candidate_start(std::string_view text, std::size_t pattern, std::size_t end,
+                                      std::size_t previous_start, std::size_t previous_end) const;
   // Appends zero or more findings for the candidate [start, end) matched by patterns()[pattern].
   // A finding may be any sub-span of the candidate (e.g. a card inside a run of digit groups).
   virtual void confirm(std::string_view text, std::size_t pattern, std::size_t start, std::size_t end,
@@ -49,8 +62,9 @@ struct DetectorRegistrar {
 // As a Vectorscan sub-expression:
 inline constexpr std::string_view kGroupSeparator = R"((?:[ .\-]|\xC2\xA0|\xE2\x80[\xAF\x89]))";
 
-// Byte length of the group separator at `pos` (0 if there is none).
+// Byte length of the group separator at `pos` (0 if there is none), or of the one ending at `pos`.
 std::size_t separator_length(std::string_view text, std::size_t pos);
+std::size_t separator_length_before(std::string_view text, std::size_t pos);
 
 // True when the code point before `pos` (resp. at `pos`) is not a letter, digit or one of `also`:
 // i.e. a match starting (ending) here is not glued to a word. Non-ASCII code points are classified

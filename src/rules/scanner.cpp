@@ -34,7 +34,7 @@ class CustomDetector final : public Detector {
   CustomDetector(std::string kind, std::string regex, double confidence)
       : kind_(std::move(kind)), regex_(std::move(regex)), confidence_(confidence) {}
   std::string_view kind() const override { return kind_; }
-  std::vector<std::string> patterns() const override { return {regex_}; }
+  std::vector<CandidatePattern> patterns() const override { return {{regex_, true}}; }
   void confirm(std::string_view text, std::size_t, std::size_t start, std::size_t end,
                std::vector<Finding>& out) const override {
     if (end > start) out.push_back(make_finding(kind_, text, start, end, confidence_));
@@ -52,13 +52,30 @@ struct RawMatch {
   std::size_t to;
 };
 
+struct PatternRef {
+  const Detector* detector;
+  std::size_t index;  // within the detector's patterns()
+  bool leftmost_start;
+};
+
 struct ScanContext {
+  std::string_view text;
+  const std::vector<PatternRef>* patterns;
   std::vector<RawMatch>* matches;
   std::vector<std::size_t>* last_for_id;  // index in matches of the latest match of each id
 };
 
 int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned, void* ctx) {
   auto* c = static_cast<ScanContext*>(ctx);
+  const PatternRef& ref = (*c->patterns)[id];
+  if (!ref.leftmost_start) {
+    std::size_t last = (*c->last_for_id)[id];
+    constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+    std::size_t previous_start = last == none ? none : (*c->matches)[last].from;
+    std::size_t previous_end = last == none ? none : (*c->matches)[last].to;
+    from = ref.detector->candidate_start(c->text, ref.index, static_cast<std::size_t>(to), previous_start,
+                                         previous_end);
+  }
   // Matches of one id arrive by increasing end; with SOM_LEFTMOST a match that keeps the same
   // start is the same candidate growing, so keep only its longest end.
   std::size_t& last = (*c->last_for_id)[id];
@@ -112,7 +129,7 @@ struct PiiScanner::Impl {
   std::vector<std::unique_ptr<Detector>> detectors;
   std::vector<std::string> kinds;
   // For each Vectorscan id: the detector and the index of the pattern within it.
-  std::vector<std::pair<std::size_t, std::size_t>> id_to_pattern;
+  std::vector<PatternRef> id_to_pattern;
   std::vector<std::pair<std::string, std::string>> pattern_list;
   hs_database_t* database = nullptr;
   hs_scratch_t* prototype = nullptr;
@@ -187,19 +204,20 @@ Result<PiiScanner> PiiScanner::create(const PiiConfig& config) {
   }
 
   std::vector<std::string> expressions;
+  std::vector<unsigned> flags;
   for (std::size_t d = 0; d < impl->detectors.size(); ++d) {
-    std::vector<std::string> patterns = impl->detectors[d]->patterns();
+    std::vector<CandidatePattern> patterns = impl->detectors[d]->patterns();
     for (std::size_t p = 0; p < patterns.size(); ++p) {
-      impl->id_to_pattern.emplace_back(d, p);
-      impl->pattern_list.emplace_back(std::string(impl->detectors[d]->kind()), patterns[p]);
-      expressions.push_back(std::move(patterns[p]));
+      impl->id_to_pattern.push_back({impl->detectors[d].get(), p, patterns[p].leftmost_start});
+      impl->pattern_list.emplace_back(std::string(impl->detectors[d]->kind()), patterns[p].regex);
+      expressions.push_back(std::move(patterns[p].regex));
+      flags.push_back(patterns[p].leftmost_start ? HS_FLAG_SOM_LEFTMOST : 0u);
     }
   }
   if (expressions.empty()) {
     return make_error(ErrorCode::invalid_argument, "pii: every detector is disabled and no custom pattern is set");
   }
   std::vector<const char*> c_expressions;
-  std::vector<unsigned> flags(expressions.size(), HS_FLAG_SOM_LEFTMOST);
   std::vector<unsigned> ids(expressions.size());
   for (std::size_t i = 0; i < expressions.size(); ++i) {
     c_expressions.push_back(expressions[i].c_str());
@@ -238,7 +256,7 @@ Result<std::vector<Finding>> PiiScanner::scan(std::string_view text) const {
   }
   std::vector<RawMatch> matches;
   std::vector<std::size_t> last_for_id(impl_->id_to_pattern.size(), std::numeric_limits<std::size_t>::max());
-  ScanContext ctx{&matches, &last_for_id};
+  ScanContext ctx{text, &impl_->id_to_pattern, &matches, &last_for_id};
   hs_scratch_t* scratch = impl_->acquire();
   if (!scratch) return make_error(ErrorCode::resource_exhausted, "pii: cannot clone Vectorscan scratch");
   hs_error_t rc = hs_scan(impl_->database, text.data(), static_cast<unsigned int>(text.size()), 0, scratch,
@@ -248,8 +266,8 @@ Result<std::vector<Finding>> PiiScanner::scan(std::string_view text) const {
 
   std::vector<Finding> candidates;
   for (const RawMatch& m : matches) {
-    auto [detector, pattern] = impl_->id_to_pattern[m.id];
-    impl_->detectors[detector]->confirm(text, pattern, m.from, m.to, candidates);
+    const PatternRef& ref = impl_->id_to_pattern[m.id];
+    ref.detector->confirm(text, ref.index, m.from, m.to, candidates);
   }
   if (candidates.size() <= 1) return candidates;
   return resolve_overlaps(std::move(candidates));

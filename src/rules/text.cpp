@@ -12,6 +12,11 @@ std::vector<DetectorRegistration>& detector_registry() {
   return registry;
 }
 
+std::size_t Detector::candidate_start(std::string_view, std::size_t, std::size_t end, std::size_t,
+                                      std::size_t) const {
+  return end;  // only called for patterns without leftmost-start tracking, which override this
+}
+
 std::size_t separator_length(std::string_view text, std::size_t pos) {
   if (pos >= text.size()) return 0;
   unsigned char c = static_cast<unsigned char>(text[pos]);
@@ -20,6 +25,13 @@ std::size_t separator_length(std::string_view text, std::size_t pos) {
   if (c == 0xE2 && pos + 2 < text.size() && static_cast<unsigned char>(text[pos + 1]) == 0x80) {
     unsigned char c2 = static_cast<unsigned char>(text[pos + 2]);
     if (c2 == 0xAF || c2 == 0x89) return 3;
+  }
+  return 0;
+}
+
+std::size_t separator_length_before(std::string_view text, std::size_t pos) {
+  for (std::size_t n = 1; n <= 3 && n <= pos; ++n) {
+    if (separator_length(text, pos - n) == n) return n;
   }
   return 0;
 }

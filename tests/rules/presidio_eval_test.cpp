@@ -17,8 +17,10 @@
 namespace occam::rules {
 namespace {
 
-constexpr double kEmailRecall = 0.0, kIbanRecall = 0.0, kCardRecall = 0.0, kIpRecall = 0.0, kPhoneRecall = 0.0;
-constexpr double kEmailPrecision = 0.0, kCardPrecision = 0.0, kIbanPrecision = 0.0;
+// Measured 2026-11-25: recall EMAIL 1.000, IBAN 1.000, CREDIT_CARD 0.868, IP 1.000, PHONE 0.391 (most
+// of its phones are national formats of other countries); precision 1.000 for each of these kinds.
+constexpr double kEmailRecall = 0.97, kIbanRecall = 0.95, kCardRecall = 0.86, kIpRecall = 0.92, kPhoneRecall = 0.38;
+constexpr double kEmailPrecision = 0.97, kCardPrecision = 0.97, kIbanPrecision = 0.95;
 
 // Byte offset of every code point boundary: offsets[i] = byte index of code point i.
 std::vector<std::size_t> code_point_offsets(const std::string& s) {

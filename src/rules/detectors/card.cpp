@@ -1,5 +1,5 @@
 // Payment card numbers (PAN): 13-19 digits, compact or in groups separated by one kind of separator
-// (space, dash, no-break space), a known issuer prefix (IIN) with a length that issuer uses, and a
+// (space, dash, no-break space) in a printed card layout, a known issuer prefix (IIN) with a length that issuer uses, and a
 // valid Luhn check digit. A card is made of whole digit groups: digits inside a longer run of
 // digits are not a card.
 #include <string>
@@ -56,11 +56,41 @@ bool known_issuer(std::string_view digits) {
   return false;
 }
 
+// How cards are printed: compact, groups of 4 (the last one may be shorter: 4-4-4-4-3), or the
+// 4-6-5 / 4-6-4 layout of Amex and Diners. "341 252 427 73161" (a SIRET) is not a card layout.
+bool card_layout(const std::vector<DigitGroup>& groups, std::size_t first, std::size_t last) {
+  if (first == last) return true;
+  std::vector<std::size_t> sizes;
+  for (std::size_t g = first; g <= last; ++g) sizes.push_back(groups[g].end - groups[g].start);
+  if (sizes.size() == 3 && sizes[0] == 4 && sizes[1] == 6 && (sizes[2] == 5 || sizes[2] == 4)) return true;
+  for (std::size_t k = 0; k + 1 < sizes.size(); ++k) {
+    if (sizes[k] != 4) return false;
+  }
+  return sizes.back() >= 1 && sizes.back() <= 4;
+}
+
 class CardDetector final : public Detector {
  public:
   std::string_view kind() const override { return "CARD"; }
-  std::vector<std::string> patterns() const override {
-    return {"[0-9](?:" + std::string(kGroupSeparator) + "?[0-9]){12,}"};
+  std::vector<CandidatePattern> patterns() const override {
+    return {{"[0-9](?:" + std::string(kGroupSeparator) + "?[0-9]){12,}", false}};
+  }
+
+  // The start of the run of digit groups that ends at `end`.
+  std::size_t candidate_start(std::string_view text, std::size_t, std::size_t end, std::size_t previous_start,
+                              std::size_t previous_end) const override {
+    std::size_t pos = end;
+    while (pos > 0) {
+      if (pos == previous_end) return previous_start;
+      if (text[pos - 1] >= '0' && text[pos - 1] <= '9') {
+        --pos;
+        continue;
+      }
+      std::size_t sep = separator_length_before(text, pos);
+      if (sep == 0 || pos < sep + 1 || text[pos - sep - 1] < '0' || text[pos - sep - 1] > '9') break;
+      pos -= sep;
+    }
+    return pos;
   }
 
   void confirm(std::string_view text, std::size_t, std::size_t start, std::size_t end,
@@ -93,7 +123,7 @@ class CardDetector final : public Detector {
       if (digits.size() < 13) continue;
       if (!word_boundary_after(text, groups[last].end)) continue;
       if (text.substr(groups[last].end, groups[last].separator_after) == ".") continue;  // 4111...1111.50
-      if (known_issuer(digits) && luhn_valid(digits)) best = last + 1;
+      if (known_issuer(digits) && luhn_valid(digits) && card_layout(groups, first, last)) best = last + 1;
     }
     if (best == 0) return 0;
     std::size_t last = best - 1;

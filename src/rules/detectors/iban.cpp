@@ -41,8 +41,26 @@ constexpr std::size_t kMaxLength = 34;
 class IbanDetector final : public Detector {
  public:
   std::string_view kind() const override { return "IBAN"; }
-  std::vector<std::string> patterns() const override {
-    return {"[A-Za-z]{2}[0-9]{2}(?:" + std::string(kGroupSeparator) + "?[A-Za-z0-9]){11,}"};
+  std::vector<CandidatePattern> patterns() const override {
+    return {{"[A-Za-z]{2}[0-9]{2}(?:" + std::string(kGroupSeparator) + "?[A-Za-z0-9]){11,}", false}};
+  }
+
+  // The start of the run of letters and digits (single separators inside) that ends at `end`; it may
+  // begin several words before the IBAN, confirm() tries each group start.
+  std::size_t candidate_start(std::string_view text, std::size_t, std::size_t end, std::size_t previous_start,
+                              std::size_t previous_end) const override {
+    std::size_t pos = end;
+    while (pos > 0) {
+      if (pos == previous_end) return previous_start;
+      if (is_alnum(text[pos - 1])) {
+        --pos;
+        continue;
+      }
+      std::size_t sep = separator_length_before(text, pos);
+      if (sep == 0 || pos < sep + 1 || !is_alnum(text[pos - sep - 1])) break;
+      pos -= sep;
+    }
+    return pos;
   }
 
   void confirm(std::string_view text, std::size_t, std::size_t start, std::size_t end,

@@ -7,7 +7,7 @@ namespace {
 class Ipv4Detector final : public Detector {
  public:
   std::string_view kind() const override { return "IPV4"; }
-  std::vector<std::string> patterns() const override { return {R"([0-9]{1,3}(?:\.[0-9]{1,3}){3})"}; }
+  std::vector<CandidatePattern> patterns() const override { return {{R"([0-9]{1,3}(?:\.[0-9]{1,3}){3})"}}; }
   void confirm(std::string_view text, std::size_t, std::size_t start, std::size_t end,
                std::vector<Finding>& out) const override {
     std::string_view s = text.substr(start, end - start);

@@ -76,8 +76,8 @@ int parse_ipv6(std::string_view s) {
 class Ipv6Detector final : public Detector {
  public:
   std::string_view kind() const override { return "IPV6"; }
-  std::vector<std::string> patterns() const override {
-    return {R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.[0-9]{1,3}){0,3})"};
+  std::vector<CandidatePattern> patterns() const override {
+    return {{R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.[0-9]{1,3}){0,3})"}};
   }
 
   void confirm(std::string_view text, std::size_t, std::size_t start, std::size_t end,

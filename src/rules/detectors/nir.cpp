@@ -13,10 +13,10 @@ namespace {
 class NirDetector final : public Detector {
  public:
   std::string_view kind() const override { return "NIR"; }
-  std::vector<std::string> patterns() const override {
+  std::vector<CandidatePattern> patterns() const override {
     std::string s = std::string(kGroupSeparator) + "?";
-    return {"[123478]" + s + "[0-9]{2}" + s + "[0-9]{2}" + s + "(?:[0-9]{2}|2[ABab])" + s + "[0-9]{3}" + s +
-            "[0-9]{3}" + s + "[0-9]{2}"};
+    return {{"[123478]" + s + "[0-9]{2}" + s + "[0-9]{2}" + s + "(?:[0-9]{2}|2[ABab])" + s + "[0-9]{3}" + s +
+             "[0-9]{3}" + s + "[0-9]{2}"}};
   }
 
   void confirm(std::string_view text, std::size_t, std::size_t start, std::size_t end,

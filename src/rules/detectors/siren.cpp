@@ -13,9 +13,9 @@ namespace {
 class SirenDetector final : public Detector {
  public:
   std::string_view kind() const override { return "SIREN"; }
-  std::vector<std::string> patterns() const override {
+  std::vector<CandidatePattern> patterns() const override {
     std::string s = std::string(kGroupSeparator) + "?";
-    return {"[0-9]{3}" + s + "[0-9]{3}" + s + "[0-9]{3}"};
+    return {{"[0-9]{3}" + s + "[0-9]{3}" + s + "[0-9]{3}"}};
   }
 
   void confirm(std::string_view text, std::size_t, std::size_t start, std::size_t end,
@@ -23,7 +23,7 @@ class SirenDetector final : public Detector {
     if (!word_boundary_before(text, start) || !word_boundary_after(text, end)) return;
     std::string digits = digits_of(text, start, end);
     if (digits.size() != 9 || !luhn_valid(digits)) return;
-    out.push_back(make_finding("SIREN", text, start, end, company_number_context(text, start) ? 0.95 : 0.5));
+    out.push_back(make_finding("SIREN", text, start, end, company_number_context(text, start) ? 0.97 : 0.5));
   }
 };
 
