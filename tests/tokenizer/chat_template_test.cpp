@@ -89,6 +89,18 @@ TEST(ChatTemplate, DeepNestingIsAnErrorNotACrash) {
   EXPECT_FALSE(render(ifs).ok());
   EXPECT_FALSE(render("{{ " + std::string(5000, '-') + "1 }}").ok());
   EXPECT_FALSE(render("{{ x" + std::string(2000, '|') + " }}").ok());
+  // Left-associative chains are as deep as they are long: rejected when evaluated, freed iteratively.
+  std::string chain = "{{ 1";
+  for (int i = 0; i < 200000; ++i) chain += "+1";
+  const auto long_chain = render(chain + " }}");
+  ASSERT_FALSE(long_chain.ok());
+  EXPECT_EQ(long_chain.error().code(), ErrorCode::resource_exhausted);
+  const auto deep_value = render("{% set ns = namespace(a=[]) %}{% for i in range(1000) %}{% set ns.a = [ns.a] %}"
+                                 "{% endfor %}{{ ns.a == ns.a }}");
+  ASSERT_FALSE(deep_value.ok());
+  EXPECT_EQ(deep_value.error().code(), ErrorCode::resource_exhausted);
+  EXPECT_EQ(render("{{ 'ab' * 9223372036854775807 }}").error().code(), ErrorCode::resource_exhausted);
+  EXPECT_FALSE(render("{{ '%.99999f' % 1.0 }}").ok());
 }
 
 TEST(ChatTemplate, DefaultTemplateIsChatML) {

@@ -42,6 +42,12 @@ struct Expr {
   std::vector<std::string> ops;
   ExprPtr a, b, c;
   bool negated = false;
+
+  Expr() = default;
+  Expr(const Expr&) = delete;
+  Expr& operator=(const Expr&) = delete;
+  // Iterative: a chain like `1 + 1 + ... + 1` is as deep as it is long, too deep for recursion.
+  ~Expr();
 };
 
 struct Stmt;

@@ -439,6 +439,16 @@ Result<bool> Interpreter::eval_compare(const Expr& expr, const ScopePtr& scope) 
 }
 
 Result<Value> Interpreter::eval(const Expr& expr, const ScopePtr& scope) {
+  OCCAM_ASSIGN_OR_RETURN(Value v, eval_node(expr, scope));
+  // Deeply nested values would make equality, printing and destruction recurse without bound.
+  if (v.depth() > limits_.max_value_depth) {
+    return locate(make_error(ErrorCode::resource_exhausted, "value nested deeper than {}", limits_.max_value_depth),
+                  expr.pos);
+  }
+  return v;
+}
+
+Result<Value> Interpreter::eval_node(const Expr& expr, const ScopePtr& scope) {
   DepthGuard guard(depth_);
   if (depth_ > limits_.max_depth) {
     return locate(make_error(ErrorCode::resource_exhausted, "nesting deeper than {}", limits_.max_depth), expr.pos);

@@ -22,6 +22,7 @@ struct RenderLimits {
   size_t max_output_bytes = size_t{8} << 20;
   uint64_t max_steps = 20'000'000;
   int max_depth = 400;  // nested expressions + statements + macro calls
+  uint32_t max_value_depth = 200;  // nesting of lists and dicts built by the template
 };
 
 struct Scope {
@@ -56,6 +57,7 @@ class Interpreter {
   Result<Flow> exec_for(const Stmt& stmt, const ScopePtr& scope, std::string& out);
   Status exec_call_block(const Stmt& stmt, const ScopePtr& scope, std::string& out);
   Result<Value> eval(const Expr& expr, const ScopePtr& scope);
+  Result<Value> eval_node(const Expr& expr, const ScopePtr& scope);
   Result<Value> eval_call(const Expr& expr, const ScopePtr& scope, const Value* caller);
   Result<Value> eval_filter(const Expr& expr, Value input, const ScopePtr& scope);
   Result<bool> eval_compare(const Expr& expr, const ScopePtr& scope);

@@ -1,5 +1,6 @@
 // Python's binary operators on template values (+ - * / // % ** and Jinja2's ~), including str and
 // list concatenation and repetition, markupsafe's escaping `+`, and printf-style `str % args`.
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -28,8 +29,11 @@ Result<Value> repeat(Interpreter& interp, const Value& seq, int64_t n) {
   }
   if (seq.is_string()) {
     const std::string& s = seq.as_string();
-    OCCAM_TRY(interp.check_size(s.size() * static_cast<uint64_t>(n) > (uint64_t{1} << 40) ? (size_t{1} << 40)
-                                                                                          : s.size() * static_cast<size_t>(n)));
+    // Checked before multiplying: s.size() * n may not fit in 64 bits.
+    if (!s.empty() && static_cast<uint64_t>(n) > (uint64_t{1} << 40) / s.size()) {
+      OCCAM_TRY(interp.check_size(size_t{1} << 40));
+    }
+    OCCAM_TRY(interp.check_size(s.size() * static_cast<size_t>(n)));
     OCCAM_TRY(interp.charge(s.size() * static_cast<size_t>(n) / 64));
     std::string out;
     out.reserve(s.size() * static_cast<size_t>(n));
@@ -93,7 +97,11 @@ Result<Value> percent_format(const Value& format, const Value& args) {
       }
       value = &values[next++];
     }
-    if (spec.size() > 16) return make_error(ErrorCode::unsupported, "format specification too long");
+    if (spec.size() > 12) return make_error(ErrorCode::unsupported, "format specification too long");
+    for (size_t k = 1, run = 0; k < spec.size(); ++k) {
+      run = std::isdigit(static_cast<unsigned char>(spec[k])) ? run + 1 : 0;
+      if (run > 3) return make_error(ErrorCode::unsupported, "format width or precision too large");
+    }
     char buffer[512];
     switch (conv) {
       case 's':

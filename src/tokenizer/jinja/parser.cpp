@@ -8,6 +8,28 @@
 #include "tokenizer/jinja/builtins.h"
 
 namespace occam::jinja {
+
+Expr::~Expr() {
+  std::vector<ExprPtr> pending;
+  const auto detach = [&pending](Expr& e) {
+    for (ExprPtr* child : {&e.a, &e.b, &e.c}) {
+      if (*child) pending.push_back(std::move(*child));
+    }
+    for (auto& item : e.items) {
+      if (item) pending.push_back(std::move(item));
+    }
+    for (auto& kw : e.kwargs) {
+      if (kw.second) pending.push_back(std::move(kw.second));
+    }
+  };
+  detach(*this);
+  while (!pending.empty()) {
+    ExprPtr next = std::move(pending.back());
+    pending.pop_back();
+    detach(*next);
+  }  // each node is destroyed childless
+}
+
 namespace {
 
 // Nesting bound for expressions and blocks: the parser and the interpreter recurse once per level.

@@ -53,6 +53,9 @@ Value Value::list(std::vector<Value> items, ListKind kind) {
   v.list_ = std::make_shared<ListData>();
   v.list_->items = std::move(items);
   v.list_->kind = kind;
+  uint32_t depth = 0;
+  for (const auto& item : v.list_->items) depth = std::max(depth, item.depth());
+  v.list_->depth = depth + 1;
   return v;
 }
 
@@ -60,7 +63,16 @@ Value Value::dict(std::shared_ptr<DictData> data) {
   Value v;
   v.kind_ = Kind::dict;
   v.dict_ = data ? std::move(data) : std::make_shared<DictData>();
+  uint32_t depth = 0;
+  for (const auto& [key, value] : v.dict_->entries) depth = std::max({depth, key.depth(), value.depth()});
+  v.dict_->depth = depth + 1;
   return v;
+}
+
+uint32_t Value::depth() const {
+  if (kind_ == Kind::list) return list_->depth;
+  if (kind_ == Kind::dict) return dict_->depth;
+  return 0;
 }
 
 Value Value::ns(std::shared_ptr<DictData> data) {

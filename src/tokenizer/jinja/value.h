@@ -25,6 +25,7 @@ enum class ListKind : uint8_t { list, tuple, generator, reverse_iterator, dict_k
 
 struct ListData {
   std::vector<Value> items;
+  uint32_t depth = 1;  // nesting of lists and dicts, bounded by the interpreter
   ListKind kind = ListKind::list;
   bool consumed = false;  // a single-pass iterator that was already iterated
 };
@@ -32,6 +33,7 @@ struct ListData {
 // A Python dict: insertion-ordered, keys compared with Python equality (1 == 1.0 == True).
 struct DictData {
   std::vector<std::pair<Value, Value>> entries;
+  uint32_t depth = 1;
   const Value* find(const Value& key) const;
   const Value* find(std::string_view key) const;
   void set(Value key, Value value);
@@ -101,6 +103,8 @@ class Value {
   // For undefined values: the message jinja2 raises when the value is used ("'x' is undefined").
   const std::string& undefined_hint() const { return *str_; }
   bool undefined_is_security() const { return b_; }
+  // Nesting depth of lists/tuples/dicts (0 for scalars, namespaces and callables).
+  uint32_t depth() const;
 
  private:
   Kind kind_;
