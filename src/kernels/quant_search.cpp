@@ -1,5 +1,5 @@
 // Scale searches shared by the K-quant quantizers; same arithmetic, in the same order, as ggml so that
-// the output bytes match llama-quantize (this file is compiled with ggml's -ffp-contract=fast).
+// the output bytes match llama-quantize (ggml-quants.c is built without FMA: no contraction here either).
 #include <algorithm>
 #include <cmath>
 

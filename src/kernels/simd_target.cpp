@@ -7,27 +7,33 @@
 namespace occam::kernels {
 
 namespace {
-// The targets src/kernels compiles (CMakeLists.txt), best first.
-constexpr int64_t kCompiled[] = {HWY_AVX3_DL, HWY_AVX3, HWY_AVX2, HWY_EMU128, HWY_SCALAR};
+// The targets src/kernels compiles (CMakeLists.txt; HWY_TARGETS is the same set in every file of the
+// component), best first.
+constexpr int64_t kCandidates[] = {HWY_AVX3_DL, HWY_AVX3, HWY_AVX2, HWY_EMU128, HWY_SCALAR};
+
+// What the CPU supports, read before any forcing (SupportedTargets() reports the forced set afterwards).
+int64_t usable_targets() {
+  static const int64_t usable = hwy::SupportedTargets() & HWY_TARGETS;
+  return usable;
+}
 }  // namespace
 
 std::vector<std::string> simd_targets() {
-  const int64_t supported = hwy::SupportedTargets();
   std::vector<std::string> names;
-  for (int64_t t : kCompiled) {
-    if (supported & t) names.emplace_back(hwy::TargetName(t));
+  for (int64_t t : kCandidates) {
+    if (usable_targets() & t) names.emplace_back(hwy::TargetName(t));
   }
   return names;
 }
 
 Status force_simd_target(const std::string& name) {
+  usable_targets();
   if (name.empty()) {
     hwy::SetSupportedTargetsForTest(0);
     return ok_status();
   }
-  const int64_t supported = hwy::SupportedTargets();
-  for (int64_t t : kCompiled) {
-    if ((supported & t) && name == hwy::TargetName(t)) {
+  for (int64_t t : kCandidates) {
+    if ((usable_targets() & t) && name == hwy::TargetName(t)) {
       hwy::SetSupportedTargetsForTest(t);
       return ok_status();
     }
@@ -36,9 +42,9 @@ Status force_simd_target(const std::string& name) {
 }
 
 std::string current_simd_target() {
-  const int64_t supported = hwy::SupportedTargets();
-  for (int64_t t : kCompiled) {
-    if (supported & t) return hwy::TargetName(t);
+  const int64_t active = hwy::SupportedTargets() & HWY_TARGETS;
+  for (int64_t t : kCandidates) {
+    if (active & t) return hwy::TargetName(t);
   }
   return "none";
 }
