@@ -185,6 +185,7 @@ CASES = [
     ("f_tojson", "{{ x | tojson }}", {"x": {"b": [1, 2.5, None, True], "a": "é\"<>&'\n\u2028", "n": {"k": {}}}}),
     ("f_tojson_indent", "{{ x | tojson(indent=2) }}|{{ [] | tojson(indent=2) }}|{{ {'a': []} | tojson(indent=4) }}", {"x": {"a": [1, {"b": None}], "c": "d"}}),
     ("f_tojson_options", "{{ x | tojson(sort_keys=true) }} {{ x | tojson(separators=(',', ':')) }} {{ x | tojson(indent='\\t') }}", {"x": {"b": 1, "a": [1, 2]}}),
+    ("f_tojson_ensure_ascii", "{{ x | tojson(ensure_ascii=true) }} {{ x | tojson(ensure_ascii=false) }}", {"x": {"ké": "é€😀"}}),
     ("f_tojson_scalars", "{{ 'str' | tojson }} {{ 1.0 | tojson }} {{ none | tojson }} {{ (1, 2) | tojson }} {{ {1: 'int key', true: 'b'} | tojson }}", {}),
     ("f_tojson_undefined_error", "{{ nothing | tojson }}", {}),
     ("f_tojson_generator_error", "{{ [1] | map('string') | tojson }}", {}),

@@ -68,6 +68,7 @@ struct JsonFormat {
   std::string item_separator = ", ";
   std::string key_separator = ": ";
   bool sort_keys = false;
+  bool ensure_ascii = false;  // escape non-ASCII as \uXXXX (surrogate pairs above U+FFFF)
 };
 Result<std::string> to_json(Interpreter& interp, const Value& v, const JsonFormat& format);
 Value from_json(const boost::json::value& json);

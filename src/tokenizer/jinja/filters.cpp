@@ -159,10 +159,8 @@ Result<Value> f_indent(Interpreter& interp, const Value& v, CallArgs& args) {
 
 Result<Value> f_tojson(Interpreter& interp, const Value& v, CallArgs& args) {
   OCCAM_ASSIGN_OR_RETURN(auto a, ArgReader::bind("tojson", args, {"ensure_ascii", "indent", "separators", "sort_keys"}));
-  if (a.get(0) != nullptr && truthy(*a.get(0))) {
-    return make_error(ErrorCode::unsupported, "tojson(ensure_ascii=True) is not supported");
-  }
   JsonFormat format;
+  format.ensure_ascii = a.get(0) != nullptr && truthy(*a.get(0));
   if (const Value* indent = a.get(1); indent != nullptr && !indent->is_none()) {
     if (indent->is_string()) {
       format.indent = indent->as_string();

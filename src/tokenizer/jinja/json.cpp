@@ -15,10 +15,26 @@ namespace {
 
 constexpr int kMaxJsonDepth = 256;
 
-void json_string(std::string_view s, std::string& out) {
+void json_string(std::string_view s, std::string& out, bool ensure_ascii) {
   out.push_back('"');
-  for (char ch : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char ch = s[i];
     const auto c = static_cast<unsigned char>(ch);
+    if (ensure_ascii && c >= 0x80) {
+      size_t pos = i;
+      const char32_t cp = utf8_decode(s, pos);
+      i = pos - 1;
+      char buffer[16];
+      if (cp >= 0x10000) {
+        const char32_t v = cp - 0x10000;
+        std::snprintf(buffer, sizeof buffer, "\\u%04x\\u%04x", static_cast<unsigned>(0xD800 + (v >> 10)),
+                      static_cast<unsigned>(0xDC00 + (v & 0x3FF)));
+      } else {
+        std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(cp));
+      }
+      out += buffer;
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -72,7 +88,7 @@ class JsonWriter {
       case Kind::boolean: out += v.as_bool() ? "true" : "false"; return ok_status();
       case Kind::integer: out += std::to_string(v.as_int()); return ok_status();
       case Kind::floating: out += json_float(v.as_float()); return ok_status();
-      case Kind::string: json_string(v.as_string(), out); return ok_status();
+      case Kind::string: json_string(v.as_string(), out, format_.ensure_ascii); return ok_status();
       case Kind::list: {
         const ListData& l = v.list_data();
         if (l.kind != ListKind::list && l.kind != ListKind::tuple) break;
@@ -109,7 +125,7 @@ class JsonWriter {
         for (size_t i = 0; i < items.size(); ++i) {
           if (i > 0) out += format_.item_separator;
           newline(depth + 1, out);
-          json_string(items[i].first, out);
+          json_string(items[i].first, out, format_.ensure_ascii);
           out += format_.key_separator;
           OCCAM_TRY(write(*items[i].second, depth + 1, out));
         }
