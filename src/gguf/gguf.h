@@ -4,6 +4,7 @@
 // table, and validates all of it (bounds, overflow, alignment, types, duplicates, overlaps) before
 // returning; a File that exists is safe to use. Strings are string_views and tensors are pointers into
 // the mapping, so the File must outlive every view taken from it. Arrays give O(1) access by index.
+// A File is immutable once open: any number of threads may read it at once.
 //
 //   OCCAM_ASSIGN_OR_RETURN(gguf::File file, gguf::File::open(path));
 //   OCCAM_ASSIGN_OR_RETURN(uint32_t n_layer, file.get_integer<uint32_t>("{arch}.block_count"));

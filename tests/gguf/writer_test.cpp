@@ -345,3 +345,28 @@ TEST(GgufWriter, CopyOverrideAndReplaceTensor) {
 
 }  // namespace
 }  // namespace occam::gguf
+
+namespace occam::gguf {
+namespace {
+
+TEST(GgufWriter, WritesVersion2AndOpensWithPopulate) {
+  occam::testing::TempDir dir;
+  Writer writer;
+  writer.set_version(2);
+  writer.set("general.architecture", "llama");
+  std::vector<uint8_t> data(8, 0);
+  ASSERT_TRUE(writer.add_tensor("w", TensorType::F16, {4}, data).ok());
+  ASSERT_TRUE(writer.write(dir.path() / "v2.gguf").ok());
+  OpenOptions options;
+  options.populate = true;
+  auto file = File::open(dir.path() / "v2.gguf", options);
+  ASSERT_TRUE(file.ok()) << file.error().message();
+  EXPECT_EQ(file->version(), 2u);
+  EXPECT_EQ(file->tensors()[0].n_bytes, 8u);
+  // 24 header + 45 metadata + 33 tensor info = 102, padded to 128; 8 data bytes padded to 32.
+  EXPECT_EQ(file->data_offset(), 128u);
+  EXPECT_EQ(file->size(), 160u);
+}
+
+}  // namespace
+}  // namespace occam::gguf
