@@ -42,12 +42,20 @@ class BpeSession {
     unicode::decode_utf8(text, cpts_);
     lengths_.clear();
     pretokenize(vocab_.pre_tokenizer, cpts_, lengths_);
+    WordCache& cache = WordCache::for_thread(vocab_.cache_id);
     size_t start = 0;
     for (uint32_t length : lengths_) {
       word_.clear();
       for (size_t i = start; i < start + length; ++i) unicode::append_utf8(word_, cpts_[i]);
       start += length;
+      uint32_t begin = 0, end = 0;
+      if (cache.find(word_, begin, end)) {
+        out.insert(out.end(), cache.ids() + begin, cache.ids() + end);
+        continue;
+      }
+      const size_t first = out.size();
       tokenize_word(out);
+      cache.insert(word_, out.data() + first, out.size() - first);
     }
   }
 

@@ -1,6 +1,7 @@
 // Tokenizer::from_gguf: llama.cpp's llama_vocab::impl::load (c392e50) for the SPM, BPE and WPM types:
 // defaults per model and pre-tokenizer, GGUF keys, load-time attribute fix-ups, caches.
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cstdlib>
 #include <numeric>
@@ -167,8 +168,10 @@ std::string Tokenizer::Impl::compute_piece(TokenId id) const {
 }
 
 Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
+  static std::atomic<uint64_t> next_cache_id{1};
   auto impl = std::make_unique<Impl>();
   Impl& v = *impl;
+  v.cache_id = next_cache_id.fetch_add(1);
 
   OCCAM_ASSIGN_OR_RETURN(std::string_view model, file.get_string("tokenizer.ggml.model"));
   v.model = std::string(model);
@@ -345,6 +348,12 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
   std::stable_sort(v.special_cache.begin(), v.special_cache.end(), [&](TokenId a, TokenId b) {
     return v.strings[static_cast<size_t>(a)].size() > v.strings[static_cast<size_t>(b)].size();
   });
+
+  for (size_t rank = 0; rank < v.special_cache.size(); ++rank) {
+    const auto i = static_cast<size_t>(v.special_cache[rank]);
+    v.special_trie_all.insert(v.strings[i], static_cast<int32_t>(rank));
+    if (!(v.attrs[i] & (kAttrControl | kAttrUnknown))) v.special_trie_plain.insert(v.strings[i], static_cast<int32_t>(rank));
+  }
 
   v.pieces.resize(n_tokens);
   for (size_t i = 0; i < n_tokens; ++i) v.pieces[i] = v.compute_piece(static_cast<TokenId>(i));

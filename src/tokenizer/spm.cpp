@@ -125,6 +125,17 @@ void Tokenizer::Impl::encode_spm(std::string_view text, std::vector<TokenId>& ou
     session.tokenize(escaped, out);
     return;
   }
+  WordCache& cache = WordCache::for_thread(cache_id);
+  auto tokenize_chunk = [&](std::string_view chunk) {
+    uint32_t begin = 0, end = 0;
+    if (cache.find(chunk, begin, end)) {
+      out.insert(out.end(), cache.ids() + begin, cache.ids() + end);
+      return;
+    }
+    const size_t first = out.size();
+    session.tokenize(chunk, out);
+    cache.insert(chunk, out.data() + first, out.size() - first);
+  };
   // Cut before every U+2581 symbol that follows another symbol (see spm_chunkable). Symbols are
   // delimited as the session delimits them (lead-byte lengths), so the cuts fall on its boundaries.
   const std::string_view all = escaped;
@@ -135,13 +146,13 @@ void Tokenizer::Impl::encode_spm(std::string_view text, std::vector<TokenId>& ou
     const size_t len = std::min(unicode::utf8_len_from_lead(static_cast<uint8_t>(all[pos])), all.size() - pos);
     const bool marker = len == kSpaceMarker.size() && all.compare(pos, len, kSpaceMarker) == 0;
     if (marker && !prev_marker && pos > chunk_start) {
-      session.tokenize(all.substr(chunk_start, pos - chunk_start), out);
+      tokenize_chunk(all.substr(chunk_start, pos - chunk_start));
       chunk_start = pos;
     }
     prev_marker = marker;
     pos += len;
   }
-  if (chunk_start < all.size()) session.tokenize(all.substr(chunk_start), out);
+  if (chunk_start < all.size()) tokenize_chunk(all.substr(chunk_start));
 }
 
 }  // namespace occam::tokenizer

@@ -29,8 +29,15 @@ void partition(const Tokenizer::Impl& v, std::string_view text, bool parse_speci
   fragments.clear();
   if (text.empty()) return;
   fragments.push_back(Fragment{kNoToken, 0, text.size()});
+  // Only the special tokens that occur in the text can split it (fragments are substrings of it).
+  std::vector<int32_t> ranks;
+  (parse_special ? v.special_trie_all : v.special_trie_plain).find_all(text, ranks);
+  if (ranks.empty()) return;
+  std::sort(ranks.begin(), ranks.end());
+  ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
   std::vector<Fragment> next;
-  for (TokenId id : v.special_cache) {
+  for (int32_t rank : ranks) {
+    const TokenId id = v.special_cache[static_cast<size_t>(rank)];
     const uint32_t attr = v.attrs[static_cast<size_t>(id)];
     // Control and unknown tokens only with parse_special; user-defined ones always (as Hugging Face).
     if (!parse_special && (attr & (kAttrControl | kAttrUnknown))) continue;
