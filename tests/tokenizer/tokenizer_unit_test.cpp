@@ -243,5 +243,25 @@ TEST(Load, InMemorySentencePieceAndBpeVocabularies) {
   EXPECT_EQ(bpe->encode("c", {.add_special = false}), (std::vector<TokenId>{}));  // dropped, as llama.cpp
 }
 
+TEST(Load, SentencePieceMergesAcrossSpacesWhenTheVocabularyHasSuch) {
+  // "a▁b" is a token, so merges can cross the space marker: the text must not be cut into chunks.
+  gguf::Writer w;
+  w.set("general.architecture", "llama");
+  w.set("tokenizer.ggml.model", "llama");
+  std::vector<gguf::MetaValue> tokens;
+  for (std::string t : {"<unk>", "<s>", "</s>", "\xE2\x96\x81", "a", "b", "\xE2\x96\x81" "a", "a\xE2\x96\x81",
+                        "a\xE2\x96\x81" "b"}) {
+    tokens.emplace_back(t);
+  }
+  w.set("tokenizer.ggml.tokens", gguf::MetaValue::array(gguf::ValueType::string, tokens));
+  w.set("tokenizer.ggml.scores", gguf::MetaValue::array_of<float>({0, 0, 0, -3, -3, -3, -1, -0.5f, 0}));
+  std::vector<uint8_t> storage;
+  auto tok = tokenizer_from(w, storage);
+  ASSERT_TRUE(tok.ok()) << tok.error().message();
+  // ▁ a ▁ b: "a▁" (-0.5) beats "▁a" (-1), then "a▁b" (0) forms.
+  EXPECT_EQ(tok->encode("a b", {.add_special = false}), (std::vector<TokenId>{3, 8}));
+  EXPECT_EQ(tok->decode(tok->encode("a b", {.add_special = false})), "a b");
+}
+
 }  // namespace
 }  // namespace occam::tokenizer
