@@ -18,6 +18,8 @@ struct QuantCase {
   const char* scheme;
 };
 
+void PrintTo(const QuantCase& c, std::ostream* os) { *os << c.reference << ' ' << c.scheme; }
+
 class QuantizeTest : public ::testing::TestWithParam<QuantCase> {};
 
 TEST_P(QuantizeTest, SameTypesAndBytesAsLlamaQuantize) {

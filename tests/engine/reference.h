@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ struct ReferenceCase {
   std::vector<float> top1_margin;
   std::vector<int32_t> top1;
 };
+
+// gtest prints the case id instead of the object's bytes.
+inline void PrintTo(const ReferenceCase& c, std::ostream* os) { *os << c.id; }
 
 // Every case; empty when the manifest cannot be read (the caller fails the test).
 const std::vector<ReferenceCase>& reference_cases();
