@@ -486,6 +486,128 @@ void dot_f32(const uint8_t* wr, const float* const* xs, int64_t n, float* out) {
   dot_float<NT, 4, load_f32x8, scalar_f32>(wr, xs, n, out);
 }
 
+
+#if HWY_TARGET == HWY_AVX3_DL
+// ------------------------------------------------------------------------------------------------
+// AVX-512 VNNI: two 32-blocks per zmm. The activation row is stored per pair of blocks (b0, b1):
+//   qs:  64 bytes [b0 x0..15 | b1 x0..15 | b0 x16..31 | b1 x16..31]  (the order nibble unpacking gives)
+//   d:   16 floats [d0 ×4 | d1 ×4 | d0 ×4 | d1 ×4]                   (the i32 lanes of vpdpbusd)
+//   s:   2 floats (Q8_1's f16 s of b0, b1)
+// A row with an odd block count gets a zero block (d = 0) at its end.
+struct PairAct {
+  int8_t qs[64];
+  float d[16];
+  float s[2];
+  float pad[14];
+};
+static_assert(sizeof(PairAct) == 192);
+
+inline int64_t n_pairs(int64_t ne0) { return (ne0 / kQK + 1) / 2; }
+
+void convert_pairs(const float* x, int64_t ne0, PairAct* dst, bool with_sum) {
+  const int64_t nb = ne0 / kQK;
+  ActQ8 blocks[2];
+  for (int64_t p = 0; p < n_pairs(ne0); ++p) {
+    const bool single = 2 * p + 1 >= nb;
+    quantize_act_q8(x + 2 * p * kQK, blocks, single ? kQK : 2 * kQK, with_sum);
+    if (single) blocks[1] = ActQ8{};
+    PairAct& a = dst[p];
+    std::memcpy(a.qs, blocks[0].qs, 16);
+    std::memcpy(a.qs + 16, blocks[1].qs, 16);
+    std::memcpy(a.qs + 32, blocks[0].qs + 16, 16);
+    std::memcpy(a.qs + 48, blocks[1].qs + 16, 16);
+    for (int l = 0; l < 16; ++l) a.d[l] = blocks[(l / 4) % 2].d;
+    a.s[0] = blocks[0].s;
+    a.s[1] = blocks[1].s;
+    std::memset(a.pad, 0, sizeof a.pad);
+  }
+}
+
+// [w0 ×4 | w1 ×4 | w0 ×4 | w1 ×4] from two f16 scales.
+inline __m512 pair_scales(uint16_t h0, uint16_t h1) {
+  const __m128 two = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(h0 | (static_cast<uint32_t>(h1) << 16))));
+  const __m512i idx = _mm512_set_epi32(1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0);
+  return _mm512_permutexvar_ps(idx, _mm512_castps128_ps512(two));
+}
+
+// 64 quants of a pair of 32-blocks of `Kind` in the PairAct order; signed for Q4_0/Q5_0/Q8_0
+// (offset removed), unsigned for Q4_1/Q5_1.
+template <Type kKind>
+inline __m512i pair_quants(const uint8_t* b0, const uint8_t* b1, bool single) {
+  constexpr size_t kBytes = kKind == Type::Q8_0 ? 34 : kKind == Type::Q4_0 ? 18 : kKind == Type::Q4_1 ? 20
+                          : kKind == Type::Q5_0 ? 22 : 24;
+  if constexpr (kKind == Type::Q8_0) {
+    const __m256i w0 = load256(b0 + 2);
+    const __m256i w1 = single ? _mm256_setzero_si256() : load256(b1 + 2);
+    const __m512i idx = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
+    return _mm512_permutex2var_epi64(_mm512_castsi256_si512(w0), idx, _mm512_castsi256_si512(w1));
+  } else {
+    const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + kBytes - 16));
+    const __m128i r1 = single ? _mm_setzero_si128() : _mm_loadu_si128(reinterpret_cast<const __m128i*>(b1 + kBytes - 16));
+    const __m256i y = _mm256_set_m128i(r1, r0);
+    __m512i q = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(y), _mm256_srli_epi16(y, 4), 1),
+                                 _mm512_set1_epi8(0x0F));
+    if constexpr (kKind == Type::Q5_0 || kKind == Type::Q5_1) {
+      constexpr size_t kQh = kKind == Type::Q5_0 ? 2 : 4;
+      uint32_t h0, h1 = 0;
+      std::memcpy(&h0, b0 + kQh, 4);
+      if (!single) std::memcpy(&h1, b1 + kQh, 4);
+      const uint64_t bits = (h0 & 0xFFFFu) | (static_cast<uint64_t>(h1 & 0xFFFFu) << 16) |
+                            (static_cast<uint64_t>(h0 >> 16) << 32) | (static_cast<uint64_t>(h1 >> 16) << 48);
+      q = _mm512_mask_add_epi8(q, _cvtu64_mask64(bits), q, _mm512_set1_epi8(0x10));  // bit 4 is clear: + is |
+    }
+    if constexpr (kKind == Type::Q4_0) q = _mm512_sub_epi8(q, _mm512_set1_epi8(8));
+    if constexpr (kKind == Type::Q5_0) q = _mm512_sub_epi8(q, _mm512_set1_epi8(16));
+    return q;
+  }
+}
+
+template <int NT, Type kKind>
+void dot_pairs(const uint8_t* wr, const PairAct* const* xs, int64_t nb, float* out) {
+  constexpr size_t kBytes = kKind == Type::Q8_0 ? 34 : kKind == Type::Q4_0 ? 18 : kKind == Type::Q4_1 ? 20
+                          : kKind == Type::Q5_0 ? 22 : 24;
+  constexpr bool kSigned = kKind == Type::Q8_0 || kKind == Type::Q4_0 || kKind == Type::Q5_0;
+  __m512 acc[NT];
+  float accm[NT] = {};
+  for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+  const int64_t np = (nb + 1) / 2;
+  for (int64_t p = 0; p < np; ++p) {
+    const uint8_t* b0 = wr + 2 * p * kBytes;
+    const uint8_t* b1 = b0 + kBytes;
+    const bool single = 2 * p + 1 >= nb;
+    _mm_prefetch(reinterpret_cast<const char*>(b0) + 1024, _MM_HINT_T0);
+    const __m512i q = pair_quants<kKind>(b0, b1, single);
+    uint16_t h0, h1 = 0;
+    std::memcpy(&h0, b0, 2);
+    if (!single) std::memcpy(&h1, b1, 2);
+    const __m512 dw = pair_scales(h0, h1);
+    if constexpr (kSigned) {
+      const __m512i aq = _mm512_abs_epi8(q);
+      const __mmask64 neg = _mm512_movepi8_mask(q);
+      for (int t = 0; t < NT; ++t) {
+        const __m512i x = _mm512_loadu_si512(xs[t][p].qs);
+        const __m512i sx = _mm512_mask_sub_epi8(x, neg, _mm512_setzero_si512(), x);
+        const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), aq, sx);
+        const __m512 scale = _mm512_mul_ps(dw, _mm512_loadu_ps(xs[t][p].d));
+        acc[t] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(dot), acc[t]);
+      }
+    } else {
+      uint16_t m0, m1 = 0;
+      std::memcpy(&m0, b0 + 2, 2);
+      if (!single) std::memcpy(&m1, b1 + 2, 2);
+      const float fm0 = h2f(m0), fm1 = h2f(m1);
+      for (int t = 0; t < NT; ++t) {
+        const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_loadu_si512(xs[t][p].qs));
+        const __m512 scale = _mm512_mul_ps(dw, _mm512_loadu_ps(xs[t][p].d));
+        acc[t] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(dot), acc[t]);
+        accm[t] += fm0 * xs[t][p].s[0] + fm1 * xs[t][p].s[1];
+      }
+    }
+  }
+  for (int t = 0; t < NT; ++t) out[t] = _mm512_reduce_add_ps(acc[t]) + accm[t];
+}
+#endif  // HWY_AVX3_DL
+
 #endif  // HWY_TARGET
 
 // One kernel over a job: token groups of up to kMaxTile outside, rows inside, so that the job's weight
@@ -520,8 +642,44 @@ void run_rows(const RowsDot& job, int64_t n_units) {
 
 }  // namespace
 
+size_t act_bytes_target(Type type, int64_t ne0) {
+#if HWY_TARGET == HWY_AVX3_DL
+  switch (type) {
+    case Type::Q4_0: case Type::Q4_1: case Type::Q5_0: case Type::Q5_1: case Type::Q8_0:
+      return static_cast<size_t>(n_pairs(ne0)) * sizeof(PairAct);
+    default: break;
+  }
+#endif
+  return act_row_bytes_blocks(type, ne0);
+}
+
+void convert_act_target(Type type, const float* x, int64_t ne0, uint8_t* dst) {
+#if HWY_TARGET == HWY_AVX3_DL
+  switch (type) {
+    case Type::Q4_0: case Type::Q5_0: case Type::Q8_0:
+      convert_pairs(x, ne0, reinterpret_cast<PairAct*>(dst), false);
+      return;
+    case Type::Q4_1: case Type::Q5_1:
+      convert_pairs(x, ne0, reinterpret_cast<PairAct*>(dst), true);
+      return;
+    default: break;
+  }
+#endif
+  convert_act_blocks(type, x, ne0, dst);
+}
+
 void rows_dot_target(const RowsDot& job) {
   const int64_t nb32 = job.ne0 / kQK, nbk = job.ne0 / kQKK;
+#if HWY_TARGET == HWY_AVX3_DL
+  switch (job.type) {
+    case Type::Q8_0: OCCAM_ROWS(PairAct, dot_pairs, , Type::Q8_0)(job, nb32); return;
+    case Type::Q4_0: OCCAM_ROWS(PairAct, dot_pairs, , Type::Q4_0)(job, nb32); return;
+    case Type::Q4_1: OCCAM_ROWS(PairAct, dot_pairs, , Type::Q4_1)(job, nb32); return;
+    case Type::Q5_0: OCCAM_ROWS(PairAct, dot_pairs, , Type::Q5_0)(job, nb32); return;
+    case Type::Q5_1: OCCAM_ROWS(PairAct, dot_pairs, , Type::Q5_1)(job, nb32); return;
+    default: break;
+  }
+#endif
   switch (job.type) {
     case Type::Q8_0: OCCAM_ROWS(ActQ8, dot_q8_0)(job, nb32); break;
     case Type::Q4_0: OCCAM_ROWS(ActQ8, dot_q4q5, , false, false)(job, nb32); break;
@@ -545,6 +703,12 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace occam::kernels::detail {
 HWY_EXPORT(rows_dot_target);
+HWY_EXPORT(act_bytes_target);
+HWY_EXPORT(convert_act_target);
 void rows_dot(const RowsDot& job) { HWY_DYNAMIC_DISPATCH(rows_dot_target)(job); }
+size_t act_row_bytes(Type type, int64_t ne0) { return HWY_DYNAMIC_DISPATCH(act_bytes_target)(type, ne0); }
+void convert_act(Type type, const float* x, int64_t ne0, uint8_t* dst) {
+  HWY_DYNAMIC_DISPATCH(convert_act_target)(type, x, ne0, dst);
+}
 }  // namespace occam::kernels::detail
 #endif

@@ -11,18 +11,14 @@
 
 namespace occam::kernels {
 
-namespace {
+namespace detail {
 
-using detail::ActQ8;
-using detail::BlockQ8_K;
-
-// Bytes of one converted activation row for weights of this type; 0 for the dequantizing fallback.
-size_t act_row_bytes(Type type, int64_t ne0) {
+size_t act_row_bytes_blocks(Type type, int64_t ne0) {
   switch (type) {
     case Type::Q4_0: case Type::Q5_0: case Type::Q8_0: case Type::Q4_1: case Type::Q5_1:
-      return static_cast<size_t>(ne0 / detail::kQK) * sizeof(ActQ8);
+      return static_cast<size_t>(ne0 / kQK) * sizeof(ActQ8);
     case Type::Q4_K: case Type::Q5_K: case Type::Q6_K:
-      return static_cast<size_t>(ne0 / detail::kQKK) * sizeof(BlockQ8_K);
+      return static_cast<size_t>(ne0 / kQKK) * sizeof(BlockQ8_K);
     case Type::F16: case Type::BF16: case Type::F32:
       return static_cast<size_t>(ne0) * sizeof(float);
     default:
@@ -30,20 +26,24 @@ size_t act_row_bytes(Type type, int64_t ne0) {
   }
 }
 
-void convert_act(Type type, const float* x, int64_t ne0, uint8_t* dst) {
+void convert_act_blocks(Type type, const float* x, int64_t ne0, uint8_t* dst) {
   switch (type) {
     case Type::Q4_0: case Type::Q5_0: case Type::Q8_0:
-      detail::quantize_act_q8(x, reinterpret_cast<ActQ8*>(dst), ne0, false);
+      quantize_act_q8(x, reinterpret_cast<ActQ8*>(dst), ne0, false);
       break;
     case Type::Q4_1: case Type::Q5_1:
-      detail::quantize_act_q8(x, reinterpret_cast<ActQ8*>(dst), ne0, true);
+      quantize_act_q8(x, reinterpret_cast<ActQ8*>(dst), ne0, true);
       break;
     case Type::Q4_K: case Type::Q5_K: case Type::Q6_K:
-      detail::quantize_act_q8_k(x, reinterpret_cast<BlockQ8_K*>(dst), ne0);
+      quantize_act_q8_k(x, reinterpret_cast<BlockQ8_K*>(dst), ne0);
       break;
     case Type::F16: {  // llama.cpp rounds activations to f16 before F16 products
       auto* out = reinterpret_cast<float*>(dst);
-      for (int64_t i = 0; i < ne0; ++i) out[i] = detail::h2f(detail::f2h(x[i]));
+      int64_t i = 0;
+      for (; i + 8 <= ne0; i += 8) {
+        _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT)));
+      }
+      for (; i < ne0; ++i) out[i] = h2f(f2h(x[i]));
       break;
     }
     case Type::BF16: {
@@ -56,6 +56,13 @@ void convert_act(Type type, const float* x, int64_t ne0, uint8_t* dst) {
       break;
   }
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::act_row_bytes;
+using detail::convert_act;
 
 // Types without an integer kernel here (Q2_K, Q3_K): each weight row is dequantized once and dotted
 // in F32 with every token.

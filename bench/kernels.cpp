@@ -1,0 +1,291 @@
+// Kernel throughput against this machine's memory bandwidth, measured in the same run.
+//
+//   bench_kernels [--quick]
+//
+// 1. Memory read bandwidth (1 GiB buffer, written first, summed with 64-bit integer adds; 1 GB = 1e9 B).
+// 2. GEMV (decode, 1 token) in GB/s of weight bytes at Qwen2.5-0.5B's shapes, as a fraction of (1).
+//    Small matrices are replicated so that every call streams from DRAM, as in a real decode step.
+// 3. Batched decode: time of 8 tokens against 1 token on the same weights.
+// 4. GEMM (prefill, 512 tokens) in GFLOP/s.
+// 5. A weights-only decode step of Qwen2.5-0.5B (every matrix of 24 layers + the tied output, in the
+//    llama-quantize type mix) in tokens/s, against llama.cpp's tg32 on this machine and the roofline.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kernels/kernels.h"
+
+namespace k = occam::kernels;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// 64-byte aligned, zero-initialised buffer of bytes.
+struct Buffer {
+  explicit Buffer(size_t n) : size(n), data(static_cast<uint8_t*>(std::aligned_alloc(64, (n + 63) / 64 * 64))) {
+    std::memset(data.get(), 0, n);
+  }
+  struct Free {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  size_t size;
+  std::unique_ptr<uint8_t, Free> data;
+};
+
+// ---------------------------------------------------------------------------------------------
+// 1. Memory bandwidth
+
+double read_sum(const uint8_t* p, size_t n) {
+  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+  for (size_t i = 0; i + 128 <= n; i += 128) {
+    a0 = _mm256_add_epi64(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i)));
+    a1 = _mm256_add_epi64(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 32)));
+    a2 = _mm256_add_epi64(a2, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 64)));
+    a3 = _mm256_add_epi64(a3, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 96)));
+  }
+  const __m256i s = _mm256_add_epi64(_mm256_add_epi64(a0, a1), _mm256_add_epi64(a2, a3));
+  alignas(32) int64_t lanes[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), s);
+  return static_cast<double>(lanes[0] + lanes[1] + lanes[2] + lanes[3]);
+}
+
+double memory_bandwidth(k::ThreadPool& pool, const Buffer& buf, int passes) {
+  std::vector<double> gbs;
+  volatile double sink = 0;
+  for (int pass = 0; pass < passes; ++pass) {
+    std::vector<double> partial(static_cast<size_t>(pool.size()));
+    const auto t0 = Clock::now();
+    pool.run([&](int t, int n) {
+      const size_t slice = buf.size / static_cast<size_t>(n) / 128 * 128;
+      partial[static_cast<size_t>(t)] = read_sum(buf.data.get() + slice * static_cast<size_t>(t), slice);
+    });
+    const double s = seconds_since(t0);
+    for (double p : partial) sink = sink + p;
+    gbs.push_back(static_cast<double>(buf.size) / s / 1e9);
+  }
+  return median(gbs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weights
+
+// n_rows × ne0 matrix of `type` from a few distinct quantized rows, tiled (speed does not depend on
+// the values); `copies` independent copies so that a cycle through them does not fit in the caches.
+struct Matrix {
+  k::Type type;
+  int64_t ne0, n_rows;
+  size_t bytes;  // one copy
+  std::vector<Buffer> copies;
+};
+
+Matrix make_matrix(k::Type type, int64_t ne0, int64_t n_rows, size_t min_total_bytes) {
+  const size_t rb = k::row_bytes(type, ne0);
+  Matrix m{type, ne0, n_rows, rb * static_cast<size_t>(n_rows), {}};
+  constexpr int kDistinct = 16;
+  std::mt19937 rng(42);
+  std::normal_distribution<float> normal(0.0f, 0.02f);
+  std::vector<float> values(static_cast<size_t>(ne0));
+  std::vector<uint8_t> pattern(rb * kDistinct);
+  for (int r = 0; r < kDistinct; ++r) {
+    for (float& v : values) v = normal(rng);
+    if (!k::quantize_row(type, values.data(), pattern.data() + r * rb, ne0).ok()) std::abort();
+  }
+  const size_t n_copies = std::max<size_t>(1, (min_total_bytes + m.bytes - 1) / m.bytes);
+  for (size_t c = 0; c < n_copies; ++c) {
+    m.copies.emplace_back(m.bytes);
+    for (int64_t r = 0; r < n_rows; ++r) {
+      std::memcpy(m.copies.back().data.get() + r * rb, pattern.data() + (r % kDistinct) * rb, rb);
+    }
+  }
+  return m;
+}
+
+// Median seconds of one matmul of `tokens` tokens, cycling through the copies.
+double time_matmul(const Matrix& m, int64_t tokens, k::ThreadPool& pool, double budget_s) {
+  std::vector<float> x(static_cast<size_t>(m.ne0 * tokens)), y(static_cast<size_t>(m.n_rows * tokens));
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (float& v : x) v = normal(rng);
+  std::vector<double> times;
+  size_t c = 0;
+  const auto start = Clock::now();
+  for (int it = 0; it < 3 + static_cast<int>(m.copies.size()); ++it) {  // warm-up: touch every copy
+    k::matmul({m.type, m.copies[c].data.get(), m.ne0, m.n_rows, 0}, x.data(), tokens, y.data(), pool);
+    c = (c + 1) % m.copies.size();
+  }
+  while (times.size() < 5 || (seconds_since(start) < budget_s && times.size() < 400)) {
+    const auto t0 = Clock::now();
+    k::matmul({m.type, m.copies[c].data.get(), m.ne0, m.n_rows, 0}, x.data(), tokens, y.data(), pool);
+    times.push_back(seconds_since(t0));
+    c = (c + 1) % m.copies.size();
+  }
+  return median(times);
+}
+
+struct ShapeCase {
+  const char* name;
+  int64_t ne0, n_rows;
+};
+
+// Qwen2.5-0.5B: attn_q/attn_output 896×896, ffn_gate/up 896→4864, ffn_down 4864→896, output 896→151936.
+const ShapeCase kShapes[] = {
+    {"896x896", 896, 896}, {"896x4864", 896, 4864}, {"4864x896", 4864, 896}, {"896x151936", 896, 151936}};
+
+// ---------------------------------------------------------------------------------------------
+// 5. Qwen2.5-0.5B decode step, weights only
+
+struct LayerMatrix {
+  int64_t ne0, n_rows;
+  k::Type type;
+};
+
+// llama-quantize's choices for this model (shared/reference/llamacpp-bench.md): K-quants only where the
+// row length allows (ffn_down, 4864); attn_v and ffn_down take the bigger type on "more bits" layers.
+std::vector<LayerMatrix> qwen_matrices(const std::string& mix) {
+  const int n_layer = 24;
+  auto more_bits = [&](int i) { return i < n_layer / 8 || i >= 7 * n_layer / 8 || (i - n_layer / 8) % 3 == 2; };
+  std::vector<LayerMatrix> out;
+  for (int i = 0; i < n_layer; ++i) {
+    k::Type small = k::Type::Q8_0, v = k::Type::Q8_0, down = k::Type::Q8_0;
+    if (mix == "F16") small = v = down = k::Type::F16;
+    if (mix == "Q4_K_M") {
+      small = k::Type::Q5_0;
+      v = more_bits(i) ? k::Type::Q8_0 : k::Type::Q5_0;
+      down = more_bits(i) ? k::Type::Q6_K : k::Type::Q4_K;
+    }
+    out.push_back({896, 896, small});   // attn_q
+    out.push_back({896, 128, small});   // attn_k
+    out.push_back({896, 128, v});       // attn_v
+    out.push_back({896, 896, small});   // attn_output
+    out.push_back({896, 4864, small});  // ffn_gate
+    out.push_back({896, 4864, small});  // ffn_up
+    out.push_back({4864, 896, down});   // ffn_down
+  }
+  out.push_back({896, 151936, mix == "F16" ? k::Type::F16 : k::Type::Q8_0});  // tied output
+  return out;
+}
+
+struct DecodeResult {
+  double bytes, tokens_per_s;
+};
+
+DecodeResult decode_step(const std::string& mix, k::ThreadPool& pool, double budget_s) {
+  const std::vector<LayerMatrix> spec = qwen_matrices(mix);
+  std::vector<Matrix> mats;
+  double bytes = 0;
+  for (const LayerMatrix& l : spec) {
+    mats.push_back(make_matrix(l.type, l.ne0, l.n_rows, 0));
+    bytes += static_cast<double>(mats.back().bytes);
+  }
+  std::vector<float> x(4864, 0.01f), y(151936);
+  std::vector<double> times;
+  const auto start = Clock::now();
+  for (int it = 0; times.size() < 3 || (seconds_since(start) < budget_s && times.size() < 50); ++it) {
+    const auto t0 = Clock::now();
+    for (const Matrix& m : mats) {
+      k::matmul({m.type, m.copies[0].data.get(), m.ne0, m.n_rows, 0}, x.data(), 1, y.data(), pool);
+    }
+    if (it > 0) times.push_back(seconds_since(t0));
+  }
+  return {bytes, 1.0 / median(times)};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+  const double budget = quick ? 0.3 : 1.0;
+  std::printf("# bench_kernels — SIMD target %s, %u hardware threads\n\n", k::current_simd_target().c_str(),
+              std::thread::hardware_concurrency());
+
+  k::ThreadPool pool1(1), pool2(2);
+  k::ThreadPool* pools[2] = {&pool1, &pool2};
+  double bw[2];
+  {
+    Buffer buf(size_t{1} << 30);
+    for (size_t i = 0; i < buf.size; i += 4096) buf.data.get()[i] = static_cast<uint8_t>(i >> 12);
+    for (int t = 0; t < 2; ++t) bw[t] = memory_bandwidth(*pools[t], buf, quick ? 3 : 7);
+  }
+  std::printf("## Memory read bandwidth (1 GiB, median of passes)\n\n| threads | GB/s |\n|---|---|\n");
+  std::printf("| 1 | %.1f |\n| 2 | %.1f |\n\n", bw[0], bw[1]);
+
+  // 2. GEMV
+  const k::Type gemv_types[] = {k::Type::F16, k::Type::BF16, k::Type::Q8_0, k::Type::Q5_0,
+                                k::Type::Q4_0, k::Type::Q4_1, k::Type::Q5_1, k::Type::Q4_K,
+                                k::Type::Q5_K, k::Type::Q6_K};
+  std::printf("## GEMV (decode, 1 token): GB/s of weights and fraction of the bandwidth\n\n");
+  std::printf("| type | shape (ne0 x rows) | MB | 1 thread GB/s | %% of bw | 2 threads GB/s | %% of bw |\n");
+  std::printf("|---|---|---|---|---|---|---|\n");
+  for (k::Type type : gemv_types) {
+    for (const ShapeCase& s : kShapes) {
+      if (s.ne0 % k::block_size(type) != 0) continue;
+      if (quick && s.n_rows == 151936 && type != k::Type::Q8_0) continue;
+      const Matrix m = make_matrix(type, s.ne0, s.n_rows, size_t{256} << 20);
+      double gbs[2];
+      for (int t = 0; t < 2; ++t) gbs[t] = static_cast<double>(m.bytes) / time_matmul(m, 1, *pools[t], budget) / 1e9;
+      std::printf("| %s | %s | %.2f | %.1f | %.0f %% | %.1f | %.0f %% |\n", k::traits(type).name, s.name,
+                  static_cast<double>(m.bytes) / 1e6, gbs[0], 100 * gbs[0] / bw[0], gbs[1], 100 * gbs[1] / bw[1]);
+      std::fflush(stdout);
+    }
+  }
+
+  // 3. Batched decode
+  std::printf("\n## Batched decode: n sequences in one matmul vs one (2 threads)\n\n");
+  std::printf("| type | shape | 1 token ms | 8 tokens ms | tokens/s gain (8 × t1 / t8) |\n|---|---|---|---|---|\n");
+  for (auto [type, s] : {std::pair{k::Type::Q8_0, kShapes[1]}, std::pair{k::Type::Q5_0, kShapes[1]},
+                         std::pair{k::Type::Q4_K, kShapes[2]}, std::pair{k::Type::Q6_K, kShapes[2]},
+                         std::pair{k::Type::F16, kShapes[1]}}) {
+    const Matrix m = make_matrix(type, s.ne0, s.n_rows, size_t{256} << 20);
+    const double t1 = time_matmul(m, 1, pool2, budget), t8 = time_matmul(m, 8, pool2, budget);
+    std::printf("| %s | %s | %.3f | %.3f | %.2fx |\n", k::traits(type).name, s.name, t1 * 1e3, t8 * 1e3, 8 * t1 / t8);
+  }
+
+  // 4. GEMM
+  std::printf("\n## GEMM (prefill, 512 tokens): GFLOP/s\n\n| type | shape | 1 thread | 2 threads |\n|---|---|---|---|\n");
+  for (k::Type type : {k::Type::F32, k::Type::F16, k::Type::Q8_0, k::Type::Q5_0, k::Type::Q4_0, k::Type::Q4_K,
+                       k::Type::Q6_K}) {
+    const ShapeCase& s = k::block_size(type) == 256 ? kShapes[2] : kShapes[1];
+    const Matrix m = make_matrix(type, s.ne0, s.n_rows, 0);
+    double gf[2];
+    for (int t = 0; t < 2; ++t) {
+      gf[t] = 2.0 * static_cast<double>(s.ne0) * static_cast<double>(s.n_rows) * 512 / time_matmul(m, 512, *pools[t], budget) / 1e9;
+    }
+    std::printf("| %s | %s | %.1f | %.1f |\n", k::traits(type).name, s.name, gf[0], gf[1]);
+    std::fflush(stdout);
+  }
+
+  // 5. Decode step
+  std::printf("\n## Qwen2.5-0.5B decode step, weight matmuls only (24 layers + tied output)\n\n");
+  std::printf("| weights | MB/token | threads | tokens/s | GB/s | %% of bw | llama.cpp tg32 t/s (whole model) |\n");
+  std::printf("|---|---|---|---|---|---|---|\n");
+  const std::pair<const char*, const char*> mixes[] = {{"F16", "17.0 / 26.1"}, {"Q8_0", "28.9 / 40.0"},
+                                                       {"Q4_K_M", "29.0 / 41.0"}};
+  for (const auto& [mix, ref] : mixes) {
+    for (int t = 0; t < 2; ++t) {
+      const DecodeResult r = decode_step(mix, *pools[t], quick ? 1.0 : 3.0);
+      const double gbs = r.bytes * r.tokens_per_s / 1e9;
+      std::printf("| %s | %.1f | %d | %.1f | %.1f | %.0f %% | %s |\n", mix, r.bytes / 1e6, t + 1, r.tokens_per_s, gbs,
+                  100 * gbs / bw[t], ref);
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
