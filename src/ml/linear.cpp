@@ -1,0 +1,161 @@
+// liblinear one-vs-rest training (each output is one binary problem, so outputs run in parallel)
+// and sparse linear scoring.
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+#include <linear.h>
+
+#include "ml/internal/model.h"
+
+namespace occam::ml::internal {
+
+void linear_scores(const LinearWeights& w, std::span<const SparseEntry> x, std::span<float> out) {
+  const uint32_t k = w.n_outputs;
+  std::copy(w.bias.begin(), w.bias.end(), out.begin());
+  float* dst = out.data();
+  for (const SparseEntry& e : x) {
+    if (e.index >= w.n_features) continue;
+    const float* row = w.weights.data() + static_cast<size_t>(e.index) * k;
+    const float v = e.value;
+    for (uint32_t j = 0; j < k; ++j) dst[j] += v * row[j];  // vectorised by the compiler
+  }
+}
+
+namespace {
+
+void silent(const char*) {}
+
+}  // namespace
+
+Result<LinearWeights> train_one_vs_rest(const Csr& x, std::span<const uint8_t> targets, uint32_t n_outputs,
+                                        const LinearTrainParams& params) {
+  static std::once_flag quiet;
+  std::call_once(quiet, [] { set_print_string_function(&silent); });
+  const size_t n = x.rows();
+  if (n == 0) return make_error(ErrorCode::invalid_argument, "no training examples");
+  if (targets.size() != n * n_outputs) {
+    return make_error(ErrorCode::internal, "targets: {} values for {} rows × {} outputs", targets.size(), n,
+                      n_outputs);
+  }
+  const int bias_index = static_cast<int>(x.n_cols) + 1;
+  // liblinear rows: (1-based index, value)..., the bias node, the -1 terminator.
+  std::vector<feature_node> nodes;
+  nodes.reserve(x.indices.size() + 2 * n);
+  std::vector<size_t> starts(n);
+  for (size_t i = 0; i < n; ++i) {
+    starts[i] = nodes.size();
+    for (size_t p = x.indptr[i]; p < x.indptr[i + 1]; ++p) {
+      nodes.push_back({static_cast<int>(x.indices[p]) + 1, static_cast<double>(x.values[p])});
+    }
+    nodes.push_back({bias_index, 1.0});
+    nodes.push_back({-1, 0.0});
+  }
+  std::vector<feature_node*> rows(n);
+  for (size_t i = 0; i < n; ++i) rows[i] = nodes.data() + starts[i];
+
+  LinearWeights out;
+  out.n_features = static_cast<uint32_t>(x.n_cols);
+  out.n_outputs = n_outputs;
+  out.weights.assign(x.n_cols * n_outputs, 0.0f);
+  out.bias.assign(n_outputs, 0.0f);
+
+  std::atomic<uint32_t> next{0};
+  std::mutex error_mutex;
+  std::string error;
+  auto worker = [&] {
+    std::vector<double> y(n);
+    problem prob{};
+    prob.l = static_cast<int>(n);
+    prob.n = bias_index;
+    prob.x = rows.data();
+    prob.y = y.data();
+    prob.bias = 1.0;
+    for (uint32_t k = next++; k < n_outputs; k = next++) {
+      size_t positives = 0;
+      for (size_t i = 0; i < n; ++i) {
+        bool pos = targets[i * n_outputs + k] != 0;
+        y[i] = pos ? 1.0 : -1.0;
+        positives += pos;
+      }
+      if (positives == 0 || positives == n) {
+        // Constant target: no boundary to learn; a large bias says so.
+        out.bias[k] = positives == 0 ? -8.0f : 8.0f;
+        continue;
+      }
+      parameter param{};
+      param.solver_type = params.solver;
+      param.C = params.c;
+      param.eps = params.eps;
+      param.p = 0.1;
+      if (const char* message = check_parameter(&prob, &param)) {
+        std::lock_guard lock(error_mutex);
+        error = message;
+        return;
+      }
+      model* m = ::train(&prob, &param);
+      if (m == nullptr) {
+        std::lock_guard lock(error_mutex);
+        error = "liblinear returned no model";
+        return;
+      }
+      // A binary liblinear model scores label[0]; make the score mean "output k".
+      const double sign = m->label[0] == 1 ? 1.0 : -1.0;
+      for (size_t j = 0; j < x.n_cols; ++j) {
+        out.weights[j * n_outputs + k] = static_cast<float>(sign * m->w[j]);
+      }
+      out.bias[k] = static_cast<float>(sign * m->w[x.n_cols]);
+      free_and_destroy_model(&m);
+    }
+  };
+  const int threads = std::clamp(params.threads, 1, static_cast<int>(std::max<uint32_t>(1, n_outputs)));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (!error.empty()) return make_error(ErrorCode::invalid_argument, "liblinear: {}", error);
+  return out;
+}
+
+}  // namespace occam::ml::internal
+
+namespace occam::ml::internal {
+
+LinearWeights train_complement_nb(const Csr& x, std::span<const uint8_t> targets, uint32_t n_outputs, double alpha) {
+  // Complement naive Bayes (Rennie et al. 2003): the weight of feature j for class k is
+  // -log θ(j | not k), θ estimated from the TF-IDF mass of every other class, smoothed by alpha.
+  const size_t n = x.rows();
+  const size_t d = x.n_cols;
+  std::vector<double> per_class(d * n_outputs, 0.0);  // feature mass by class, [j][k]
+  std::vector<double> total(d, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t p = x.indptr[i]; p < x.indptr[i + 1]; ++p) {
+      const size_t j = x.indices[p];
+      const double v = std::abs(static_cast<double>(x.values[p]));
+      total[j] += v;
+      for (uint32_t k = 0; k < n_outputs; ++k) {
+        if (targets[i * n_outputs + k]) per_class[j * n_outputs + k] += v;
+      }
+    }
+  }
+  std::vector<double> complement_sum(n_outputs, 0.0);
+  for (size_t j = 0; j < d; ++j) {
+    for (uint32_t k = 0; k < n_outputs; ++k) complement_sum[k] += total[j] - per_class[j * n_outputs + k] + alpha;
+  }
+  LinearWeights out;
+  out.n_features = static_cast<uint32_t>(d);
+  out.n_outputs = n_outputs;
+  out.bias.assign(n_outputs, 0.0f);
+  out.weights.resize(d * n_outputs);
+  for (size_t j = 0; j < d; ++j) {
+    for (uint32_t k = 0; k < n_outputs; ++k) {
+      const double complement = total[j] - per_class[j * n_outputs + k] + alpha;
+      out.weights[j * n_outputs + k] = static_cast<float>(std::log(complement_sum[k]) - std::log(complement));
+    }
+  }
+  return out;
+}
+
+}  // namespace occam::ml::internal

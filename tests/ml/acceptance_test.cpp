@@ -1,0 +1,61 @@
+// The acceptance figures of the classic tier, on the full datasets with default settings:
+// train on split=train, choose C / calibrate / threshold on validation (carved when absent),
+// measure on split=test. Release builds only (these train on the full datasets).
+#include <gtest/gtest.h>
+
+#include "ml/evaluate.h"
+#include "ml/ml.h"
+#include "test_support.h"
+
+namespace occam::ml {
+namespace {
+
+#if defined(OCCAM_SANITIZE)
+#define SKIP_IN_SANITIZER_BUILD() \
+  GTEST_SKIP() << "full-dataset acceptance runs are release-only (too slow under ASan/UBSan)"
+#else
+#define SKIP_IN_SANITIZER_BUILD() (void)0
+#endif
+
+EvalReport train_and_evaluate(std::string_view relative, std::string_view oos_label = "") {
+  auto data = load_jsonl(occam::testing::shared_file(relative), {});
+  EXPECT_TRUE(data.ok()) << data.error().message();
+  if (!data.ok()) return {};
+  TrainOptions options;
+  options.oos_label = oos_label;
+  TrainReport train;
+  auto model = Classifier::train(*data, options, &train);
+  EXPECT_TRUE(model.ok()) << model.error().message();
+  if (!model.ok()) return {};
+  auto report = evaluate(*model, *data, {});
+  EXPECT_TRUE(report.ok()) << report.error().message();
+  std::printf("[ %s ] model %s C %g, train %.1f s, test accuracy %.4f, ECE %.4f (raw %.4f)\n",
+              std::string(relative).c_str(), std::string(to_string(model->kind())).c_str(), train.chosen_c,
+              train.seconds, report->accuracy, report->ece, report->ece_uncalibrated);
+  return report.ok() ? std::move(report).value() : EvalReport{};
+}
+
+TEST(Acceptance, Banking77Accuracy) {
+  SKIP_IN_SANITIZER_BUILD();
+  EvalReport r = train_and_evaluate("datasets/banking77/banking77.jsonl");
+  EXPECT_GE(r.accuracy, 0.92);
+}
+
+TEST(Acceptance, Clinc150InScopeAccuracyAndOosRecall) {
+  SKIP_IN_SANITIZER_BUILD();
+  EvalReport r = train_and_evaluate("datasets/clinc150/clinc150.jsonl", "oos");
+  ASSERT_TRUE(r.has_oos);
+  std::printf("[ clinc150 ] threshold %.4f: in-scope accuracy %.4f, OOS recall %.4f, OOS precision %.4f\n",
+              r.threshold, r.in_scope_accuracy, r.oos_recall, r.oos_precision);
+  EXPECT_GE(r.in_scope_accuracy, 0.92);
+  EXPECT_GE(r.oos_recall, 0.70);
+}
+
+TEST(Acceptance, Sib200FrenchAccuracy) {
+  SKIP_IN_SANITIZER_BUILD();
+  EvalReport r = train_and_evaluate("datasets/sib200_fr/sib200_fr.jsonl");
+  EXPECT_GE(r.accuracy, 0.72);
+}
+
+}  // namespace
+}  // namespace occam::ml
