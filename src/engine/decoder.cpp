@@ -73,9 +73,8 @@ void DecoderGraph::forward(ForwardContext& fc) const {
         std::copy_n(qkv + t * stride + qd + kd, vd, v + t * vd);
       }
     } else {
-      linear(fc, l.wq, cur, q, l.bq);
-      linear(fc, l.wk, cur, k, l.bk);
-      linear(fc, l.wv, cur, v, l.bv);
+      const LinearJob qkv[] = {{&l.wq, cur, q, l.bq}, {&l.wk, cur, k, l.bk}, {&l.wv, cur, v, l.bv}};
+      linear_many(fc, qkv);
     }
     rope(fc, q, hp.n_head, hp.head_dim_k, rope_freqs_);
     rope(fc, k, hp.n_head_kv, hp.head_dim_k, rope_freqs_);

@@ -107,7 +107,7 @@ TEST(Generate, SequencesTogetherMatchAlone) {
     std::vector<std::vector<std::vector<float>>> alone(prompts.size());
     std::vector<std::vector<int32_t>> next(prompts.size());
     for (size_t s = 0; s < prompts.size(); ++s) {
-      auto ctx = make_context(*model);
+      auto ctx = make_context(*model, 1, KvType::f32, 2);
       Batch batch;
       for (size_t i = 0; i < prompts[s].size(); ++i) batch.add(prompts[s][i], static_cast<int32_t>(i), 0, i + 1 == prompts[s].size());
       ASSERT_TRUE(ctx->decode(batch).ok());
@@ -123,7 +123,7 @@ TEST(Generate, SequencesTogetherMatchAlone) {
       }
     }
     // Together: all prompts in one batch (mixed prefill), then one decode per step for all sequences.
-    auto ctx = make_context(*model, static_cast<uint32_t>(prompts.size()));
+    auto ctx = make_context(*model, static_cast<uint32_t>(prompts.size()), KvType::f32, 2);
     Batch batch;
     for (size_t s = 0; s < prompts.size(); ++s) {
       for (size_t i = 0; i < prompts[s].size(); ++i) {

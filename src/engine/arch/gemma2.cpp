@@ -31,9 +31,8 @@ class Gemma2Graph final : public Graph {
     for (uint32_t il = 0; il < hp.n_layer; ++il) {
       const Gemma2Layer& l = layers[il];
       rms_norm_rows(fc, x, l.attn_norm, cur, hp.n_embd);
-      linear(fc, l.wq, cur, ws.q.data());
-      linear(fc, l.wk, cur, ws.k.data());
-      linear(fc, l.wv, cur, ws.v.data());
+      const LinearJob qkv[] = {{&l.wq, cur, ws.q.data()}, {&l.wk, cur, ws.k.data()}, {&l.wv, cur, ws.v.data()}};
+      linear_many(fc, qkv);
       rope(fc, ws.q.data(), hp.n_head, hp.head_dim_k, nullptr);
       rope(fc, ws.k.data(), hp.n_head_kv, hp.head_dim_k, nullptr);
       AttentionParams ap;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "engine/internal/forward.h"
 #include "engine/internal/tensors.h"
@@ -11,6 +12,16 @@ namespace occam::engine {
 
 // y[n][rows] = x[n][ne0] · Wᵀ (+ bias)
 void linear(ForwardContext& fc, const Matrix& w, const float* x, float* y, const float* bias = nullptr);
+
+// Several products in one parallel section: for a few tokens (decode) each product is too small to
+// pay for its own dispatch, so the rows of all of them are shared out at once. Same results as linear().
+struct LinearJob {
+  const Matrix* w;
+  const float* x;
+  float* y;
+  const float* bias = nullptr;
+};
+void linear_many(ForwardContext& fc, std::span<const LinearJob> jobs);
 
 // x[t] = token_embd[token t] for the ubatch.
 void embed_tokens(ForwardContext& fc, const Matrix& token_embd, float* x);

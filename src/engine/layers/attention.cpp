@@ -35,7 +35,7 @@ void attention(ForwardContext& fc, uint32_t layer, const AttentionParams& p, con
   }
 
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-  fc.pool.parallel_for(static_cast<int64_t>(tasks.size()), [&](int64_t task_index, int thread) {
+  auto run_task = [&](int64_t task_index, int thread) {
     const AttnTask& task = tasks[static_cast<size_t>(task_index)];
     const Ubatch::Group& group = ub.groups[task.group];
     const int32_t* rows = group.rows.data() + task.first;
@@ -86,7 +86,16 @@ void attention(ForwardContext& fc, uint32_t layer, const AttentionParams& p, con
                     out + static_cast<size_t>(rows[i]) * o_dim + static_cast<size_t>(head) * hd_v);
       }
     }
-  });
+  };
+  // Short contexts (decode near the start): less work than a dispatch costs, so stay on this thread.
+  uint64_t work = 0;
+  for (const Ubatch::Group& g : ub.groups) work += static_cast<uint64_t>(g.rows.size()) * g.n_keys;
+  work *= static_cast<uint64_t>(hp.n_head) * (hd_k + hd_v);
+  if (fc.pool.size() == 1 || work < (1u << 16)) {
+    for (size_t t = 0; t < tasks.size(); ++t) run_task(static_cast<int64_t>(t), 0);
+  } else {
+    fc.pool.parallel_for(static_cast<int64_t>(tasks.size()), run_task);
+  }
 }
 
 }  // namespace occam::engine
