@@ -8,6 +8,8 @@
 // text, also checked to give identical words.
 //
 //   build/release/bench/bench_tokenizer [MAX_MB_PER_LANGUAGE]     (OCCAM_SHARED or ../shared)
+#include "tokenizer/tokenizer.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -24,15 +26,14 @@
 #include "core/shared_data.h"
 #include "gguf/gguf.h"
 #include "tokenizer/pretokenize.h"
-#include "tokenizer/tokenizer.h"
 #include "tokenizer/unicode.h"
 
 namespace {
 
 using namespace occam;
 
-std::vector<std::string> read_jsonl_field(const std::filesystem::path& path, const char* field, size_t max_bytes,
-                                          size_t& bytes) {
+std::vector<std::string> read_jsonl_field(const std::filesystem::path& path, const char* field,
+                                          size_t max_bytes, size_t& bytes) {
   std::vector<std::string> out;
   std::ifstream in(path);
   std::string line;
@@ -111,22 +112,30 @@ std::vector<uint32_t> regex_split_collapsed(const std::vector<uint32_t>& cpts, c
     }
     const uint16_t f = tokenizer::unicode::flags(c);
     char x = static_cast<char>(0xD0);
-    if (f & tokenizer::unicode::kWhitespace) x = 0x0B;
-    else if (f & tokenizer::unicode::kNumber) x = static_cast<char>(0xD1);
-    else if (f & tokenizer::unicode::kLetter) x = static_cast<char>(0xD2);
-    else if (f & tokenizer::unicode::kPunctuation) x = static_cast<char>(0xD3);
-    else if (f & tokenizer::unicode::kAccentMark) x = static_cast<char>(0xD4);
-    else if (f & tokenizer::unicode::kSymbol) x = static_cast<char>(0xD5);
+    if (f & tokenizer::unicode::kWhitespace)
+      x = 0x0B;
+    else if (f & tokenizer::unicode::kNumber)
+      x = static_cast<char>(0xD1);
+    else if (f & tokenizer::unicode::kLetter)
+      x = static_cast<char>(0xD2);
+    else if (f & tokenizer::unicode::kPunctuation)
+      x = static_cast<char>(0xD3);
+    else if (f & tokenizer::unicode::kAccentMark)
+      x = static_cast<char>(0xD4);
+    else if (f & tokenizer::unicode::kSymbol)
+      x = static_cast<char>(0xD5);
     collapsed[i] = x;
   }
   std::vector<uint32_t> out;
   int64_t last = 0;
-  for (std::cregex_iterator it(collapsed.data(), collapsed.data() + collapsed.size(), re), end; it != end; ++it) {
+  for (std::cregex_iterator it(collapsed.data(), collapsed.data() + collapsed.size(), re), end; it != end;
+       ++it) {
     if (it->position() > last) out.push_back(static_cast<uint32_t>(it->position() - last));
     out.push_back(static_cast<uint32_t>(it->length()));
     last = it->position() + it->length();
   }
-  if (last < static_cast<int64_t>(collapsed.size())) out.push_back(static_cast<uint32_t>(collapsed.size() - last));
+  if (last < static_cast<int64_t>(collapsed.size()))
+    out.push_back(static_cast<uint32_t>(collapsed.size() - last));
   return out;
 }
 
@@ -142,19 +151,25 @@ int main(int argc, char** argv) {
   }
   const auto datasets = *shared / "datasets";
   size_t fr_bytes = 0, en_bytes = 0;
-  const auto fr = read_jsonl_field(datasets / "orangesum_fr/orangesum_abstract_test.jsonl", "document", max_bytes, fr_bytes);
+  const auto fr = read_jsonl_field(datasets / "orangesum_fr/orangesum_abstract_test.jsonl", "document",
+                                   max_bytes, fr_bytes);
   auto en = read_jsonl_field(datasets / "banking77/banking77.jsonl", "text", max_bytes / 2, en_bytes);
   const auto en2 = read_jsonl_field(datasets / "clinc150/clinc150.jsonl", "text", max_bytes, en_bytes);
   en.insert(en.end(), en2.begin(), en2.end());
-  std::printf("corpus: French %zu documents, %.2f MB (orangesum_fr); English %zu texts, %.2f MB (banking77 + clinc150)\n",
-              fr.size(), fr_bytes / 1e6, en.size(), en_bytes / 1e6);
+  std::printf(
+      "corpus: French %zu documents, %.2f MB (orangesum_fr); English %zu texts, %.2f MB (banking77 + "
+      "clinc150)\n",
+      fr.size(), fr_bytes / 1e6, en.size(), en_bytes / 1e6);
 
-  const char* vocabs[] = {"llama-spm", "phi-3", "gpt-2", "llama-bpe", "qwen2", "mpt", "starcoder", "refact",
-                          "falcon", "deepseek-llm", "deepseek-coder", "bert-bge"};
-  std::printf("\n| vocabulary | type | pre-tokenizer | French MB/s | English MB/s | French bytes/token | English bytes/token |\n");
+  const char* vocabs[] = {"llama-spm", "phi-3",  "gpt-2",  "llama-bpe",    "qwen2",          "mpt",
+                          "starcoder", "refact", "falcon", "deepseek-llm", "deepseek-coder", "bert-bge"};
+  std::printf(
+      "\n| vocabulary | type | pre-tokenizer | French MB/s | English MB/s | French bytes/token | English "
+      "bytes/token |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   for (const char* name : vocabs) {
-    auto file = gguf::File::open(*shared / "reference/tokenizer" / (std::string("ggml-vocab-") + name + ".gguf"));
+    auto file =
+        gguf::File::open(*shared / "reference/tokenizer" / (std::string("ggml-vocab-") + name + ".gguf"));
     if (!file.ok()) {
       std::fprintf(stderr, "%s\n", file.error().message().c_str());
       return 1;
@@ -168,7 +183,8 @@ int main(int argc, char** argv) {
     size_t fr_tokens = 0, en_tokens = 0;
     const double fr_rate = encode_rate(*tok, fr, fr_bytes, fr_tokens);
     const double en_rate = encode_rate(*tok_en, en, en_bytes, en_tokens);
-    std::printf("| %s | %s | %s | %.1f | %.1f | %.2f | %.2f |\n", name, std::string(to_string(tok->type())).c_str(),
+    std::printf("| %s | %s | %s | %.1f | %.1f | %.2f | %.2f |\n", name,
+                std::string(to_string(tok->type())).c_str(),
                 tok->pre_name().empty() ? "-" : std::string(tok->pre_name()).c_str(), fr_rate, en_rate,
                 static_cast<double>(fr_bytes) / static_cast<double>(fr_tokens),
                 static_cast<double>(en_bytes) / static_cast<double>(en_tokens));
@@ -183,9 +199,10 @@ int main(int argc, char** argv) {
   }
   std::vector<uint32_t> cpts;
   tokenizer::unicode::decode_utf8(text, cpts);
-  const std::regex re(collapse_regex("(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?"
-                                     "\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
-                      std::regex_constants::optimize | std::regex_constants::nosubs);
+  const std::regex re(
+      collapse_regex("(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?"
+                     "\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
+      std::regex_constants::optimize | std::regex_constants::nosubs);
   double t0 = thread_seconds();
   const auto by_regex = regex_split_collapsed(cpts, re);
   const double regex_s = thread_seconds() - t0;
@@ -198,9 +215,11 @@ int main(int argc, char** argv) {
     ++reps;
   } while (thread_seconds() - t0 < 0.2);
   const double ours_s = (thread_seconds() - t0) / reps;
-  std::printf("\nqwen2 pre-tokenizer on %.2f MB of French: std::regex (llama.cpp's path) %.1f MB/s, hand-written %.1f MB/s, "
-              "ratio %.1fx; words identical: %s (%zu words)\n",
-              text.size() / 1e6, text.size() / 1e6 / regex_s, text.size() / 1e6 / ours_s, regex_s / ours_s,
-              by_regex == ours ? "yes" : "NO", ours.size());
+  std::printf(
+      "\nqwen2 pre-tokenizer on %.2f MB of French: std::regex (llama.cpp's path) %.1f MB/s, hand-written "
+      "%.1f MB/s, "
+      "ratio %.1fx; words identical: %s (%zu words)\n",
+      text.size() / 1e6, text.size() / 1e6 / regex_s, text.size() / 1e6 / ours_s, regex_s / ours_s,
+      by_regex == ours ? "yes" : "NO", ours.size());
   return by_regex == ours ? 0 : 1;
 }

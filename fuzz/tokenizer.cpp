@@ -3,11 +3,13 @@
 // WordPiece vocabulary, loaded once from $OCCAM_SHARED (default ../shared). Checks:
 //   - every id is inside the vocabulary, nothing crashes or leaks;
 //   - SentencePiece with byte fallback loses no byte: decode(encode(x)) == x (unless x contains
-//     U+2581, which SentencePiece cannot tell from a space);
+//     U+2581, which SentencePiece cannot tell from a space, or is invalid UTF-8 with spaces);
 //   - byte-level BPE loses no byte: decode(encode(x)) == x with each invalid UTF-8 byte replaced by
 //     U+FFFD (llama.cpp's decoding of the input, see unicode.h);
 //   - the streaming decoder emits only valid UTF-8 and, for valid input, the same text as decode.
 // The first input byte picks add_special / parse_special; the rest is the text.
+#include "tokenizer/tokenizer.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -17,15 +19,14 @@
 #include <vector>
 
 #include "gguf/gguf.h"
-#include "tokenizer/tokenizer.h"
 #include "tokenizer/unicode.h"
 
 namespace {
 
 using occam::tokenizer::DecodeOptions;
 using occam::tokenizer::StreamDecoder;
-using occam::tokenizer::Tokenizer;
 using occam::tokenizer::TokenId;
+using occam::tokenizer::Tokenizer;
 using occam::tokenizer::VocabType;
 
 struct Vocab {
@@ -63,7 +64,8 @@ void fail(const char* what, const std::string& vocab) {
 std::string as_decoded(std::string_view text) {
   std::string out;
   size_t pos = 0;
-  while (pos < text.size()) occam::tokenizer::unicode::append_utf8(out, occam::tokenizer::unicode::decode_utf8(text, pos));
+  while (pos < text.size())
+    occam::tokenizer::unicode::append_utf8(out, occam::tokenizer::unicode::decode_utf8(text, pos));
   return out;
 }
 
@@ -97,11 +99,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     if (add_special || parse_special) continue;  // round trips below are for plain text
     const std::string exact = tok.decode(ids, DecodeOptions{.clean_spaces = false});
-    if (valid && tok.type() != VocabType::wpm && streamed != exact) fail("stream differs from decode", v.name);
-    if (tok.type() == VocabType::spm && text.find("\xE2\x96\x81") == std::string::npos && exact != text) {
+    if (valid && tok.type() != VocabType::wpm && streamed != exact)
+      fail("stream differs from decode", v.name);
+    // SentencePiece escapes spaces before cutting at lead bytes, so an invalid lead byte before a space
+    // swallows the escaped space's bytes (llama.cpp does the same): those inputs are not checked.
+    const bool spm_exact =
+        text.find("\xE2\x96\x81") == std::string::npos && (valid || text.find(' ') == std::string::npos);
+    if (tok.type() == VocabType::spm && spm_exact && exact != text) {
       fail("SentencePiece round trip lost bytes", v.name);
     }
-    if (tok.type() == VocabType::bpe && exact != as_decoded(text)) fail("byte-level BPE round trip lost bytes", v.name);
+    if (tok.type() == VocabType::bpe && exact != as_decoded(text))
+      fail("byte-level BPE round trip lost bytes", v.name);
   }
   return 0;
 }

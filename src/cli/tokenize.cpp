@@ -77,8 +77,10 @@ struct TokenizeArgs {
 
 CommandRun setup_tokenize(CLI::App& app) {
   auto args = std::make_shared<TokenizeArgs>();
-  app.add_option("-m,--model", args->model, "GGUF file with a tokenizer (a model or a vocab-only file)")->required();
-  app.add_flag("--parse-special", args->parse_special, "recognise control tokens written in the text (<|im_start|>)");
+  app.add_option("-m,--model", args->model, "GGUF file with a tokenizer (a model or a vocab-only file)")
+      ->required();
+  app.add_flag("--parse-special", args->parse_special,
+               "recognise control tokens written in the text (<|im_start|>)");
   app.add_flag("--no-special-tokens", args->no_special_tokens, "add no BOS/EOS (or [CLS]/[SEP])");
   app.add_flag("--pieces", args->pieces, "print each id with its piece: [{\"id\":..,\"piece\":\"..\"}]");
   app.add_option("text", args->text, "text to tokenize; \"-\" reads standard input")->required();
@@ -92,14 +94,16 @@ CommandRun setup_tokenize(CLI::App& app) {
     if (text == "-") {
       text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     }
-    const auto ids = tok->encode(text, {.add_special = !args->no_special_tokens, .parse_special = args->parse_special});
+    const auto ids =
+        tok->encode(text, {.add_special = !args->no_special_tokens, .parse_special = args->parse_special});
     std::string out = "[";
     for (size_t i = 0; i < ids.size(); ++i) {
       if (i > 0) out += ", ";
       if (args->pieces) {
         const std::string_view piece = tok->token_to_piece(ids[i]);
         out += fmt::format("{{\"id\": {}, \"piece\": {}", ids[i], json_string(piece));
-        if (!tokenizer::unicode::is_valid_utf8(piece)) out += fmt::format(", \"bytes\": \"{}\"", hex_bytes(piece));
+        if (!tokenizer::unicode::is_valid_utf8(piece))
+          out += fmt::format(", \"bytes\": \"{}\"", hex_bytes(piece));
         out += "}";
       } else {
         out += std::to_string(ids[i]);

@@ -19,19 +19,31 @@ namespace {
 constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";
 
 enum GgufTokenType : int32_t {
-  kTypeUndefined = 0, kTypeNormal = 1, kTypeUnknown = 2, kTypeControl = 3,
-  kTypeUserDefined = 4, kTypeUnused = 5, kTypeByte = 6,
+  kTypeUndefined = 0,
+  kTypeNormal = 1,
+  kTypeUnknown = 2,
+  kTypeControl = 3,
+  kTypeUserDefined = 4,
+  kTypeUnused = 5,
+  kTypeByte = 6,
 };
 
 uint32_t attr_from_type(int32_t type) {
   switch (type) {
-    case kTypeUnknown: return kAttrUnknown;
-    case kTypeUnused: return kAttrUnused;
-    case kTypeNormal: return kAttrNormal;
-    case kTypeControl: return kAttrControl;
-    case kTypeUserDefined: return kAttrUserDefined;
-    case kTypeByte: return kAttrByte;
-    default: return kAttrUndefined;
+    case kTypeUnknown:
+      return kAttrUnknown;
+    case kTypeUnused:
+      return kAttrUnused;
+    case kTypeNormal:
+      return kAttrNormal;
+    case kTypeControl:
+      return kAttrControl;
+    case kTypeUserDefined:
+      return kAttrUserDefined;
+    case kTypeByte:
+      return kAttrByte;
+    default:
+      return kAttrUndefined;
   }
 }
 
@@ -94,17 +106,20 @@ std::string supported_pre_names() {
 }
 
 // Texts llama.cpp recognises when the GGUF does not name the token (auto-detection at load).
-constexpr std::string_view kEotTexts[] = {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
-                                          "<EOT>", "_<EOT>", "<｜end▁of▁sentence｜>"};
+constexpr std::string_view kEotTexts[] = {"<|eot_id|>",    "<|im_end|>", "<|end|>", "<end_of_turn>",
+                                          "<|endoftext|>", "<EOT>",      "_<EOT>",  "<｜end▁of▁sentence｜>"};
 constexpr std::string_view kEomTexts[] = {"<|eom_id|>"};
-constexpr std::string_view kFimPreTexts[] = {"<|fim_prefix|>", "<fim-prefix>", "<｜fim▁begin｜>", "<PRE>", "▁<PRE>"};
-constexpr std::string_view kFimSufTexts[] = {"<|fim_suffix|>", "<fim-suffix>", "<｜fim▁hole｜>", "<SUF>", "▁<SUF>"};
-constexpr std::string_view kFimMidTexts[] = {"<|fim_middle|>", "<fim-middle>", "<｜fim▁end｜>", "<MID>", "▁<MID>"};
+constexpr std::string_view kFimPreTexts[] = {"<|fim_prefix|>", "<fim-prefix>", "<｜fim▁begin｜>", "<PRE>",
+                                             "▁<PRE>"};
+constexpr std::string_view kFimSufTexts[] = {"<|fim_suffix|>", "<fim-suffix>", "<｜fim▁hole｜>", "<SUF>",
+                                             "▁<SUF>"};
+constexpr std::string_view kFimMidTexts[] = {"<|fim_middle|>", "<fim-middle>", "<｜fim▁end｜>", "<MID>",
+                                             "▁<MID>"};
 constexpr std::string_view kFimPadTexts[] = {"<|fim_pad|>", "<fim-pad>", "<PAD>"};
 constexpr std::string_view kFimRepTexts[] = {"<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>"};
 constexpr std::string_view kFimSepTexts[] = {"<|file_sep|>"};
-constexpr std::string_view kEogTexts[] = {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
-                                          "<|eom_id|>", "<EOT>", "_<EOT>"};
+constexpr std::string_view kEogTexts[] = {"<|eot_id|>",    "<|im_end|>", "<|end|>", "<end_of_turn>",
+                                          "<|endoftext|>", "<|eom_id|>", "<EOT>",   "_<EOT>"};
 
 template <size_t N>
 bool text_in(std::string_view text, const std::string_view (&list)[N]) {
@@ -117,8 +132,8 @@ Result<std::vector<int32_t>> read_int_array(const gguf::ArrayView& array, std::s
     OCCAM_ASSIGN_OR_RETURN(std::vector<uint32_t> values, array.to_vector<uint32_t>());
     return std::vector<int32_t>(values.begin(), values.end());
   }
-  return make_error(ErrorCode::invalid_argument, "tokenizer: key '{}': expected an array of i32, found {}", key,
-                    gguf::to_string(array.element_type()));
+  return make_error(ErrorCode::invalid_argument, "tokenizer: key '{}': expected an array of i32, found {}",
+                    key, gguf::to_string(array.element_type()));
 }
 
 }  // namespace
@@ -206,8 +221,8 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
     }
     if (info == nullptr) {
       return make_error(ErrorCode::unsupported,
-                        "tokenizer: pre-tokenizer '{}' (tokenizer.ggml.pre) is not supported; supported: {}", pre,
-                        supported_pre_names());
+                        "tokenizer: pre-tokenizer '{}' (tokenizer.ggml.pre) is not supported; supported: {}",
+                        pre, supported_pre_names());
     }
     v.pre_tokenizer = info->pre;
     v.clean_spaces = info->clean_spaces;
@@ -215,10 +230,11 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
     v.add_bos = info->add_bos;
     if (pre_name == "chatglm-bpe" || pre_name == "glm4") sp.bos = kNoToken;
   } else {
-    return make_error(ErrorCode::unsupported,
-                      "tokenizer: model '{}' (tokenizer.ggml.model) is not supported; supported: llama (SentencePiece), "
-                      "gpt2 (byte-level BPE), bert (WordPiece)",
-                      model);
+    return make_error(
+        ErrorCode::unsupported,
+        "tokenizer: model '{}' (tokenizer.ggml.model) is not supported; supported: llama (SentencePiece), "
+        "gpt2 (byte-level BPE), bert (WordPiece)",
+        model);
   }
   OCCAM_ASSIGN_OR_RETURN(v.add_space_prefix,
                          file.get_or<bool>("tokenizer.ggml.add_space_prefix", v.add_space_prefix));
@@ -226,12 +242,15 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
   // Tokens, scores, types.
   OCCAM_ASSIGN_OR_RETURN(gguf::ArrayView tokens, file.get_array("tokenizer.ggml.tokens"));
   if (tokens.element_type() != gguf::ValueType::string) {
-    return make_error(ErrorCode::invalid_argument, "tokenizer: key 'tokenizer.ggml.tokens': expected an array of "
-                      "strings, found {}", gguf::to_string(tokens.element_type()));
+    return make_error(ErrorCode::invalid_argument,
+                      "tokenizer: key 'tokenizer.ggml.tokens': expected an array of "
+                      "strings, found {}",
+                      gguf::to_string(tokens.element_type()));
   }
   const uint64_t n_tokens = tokens.size();
   if (n_tokens == 0 || n_tokens > static_cast<uint64_t>(INT32_MAX / 2)) {
-    return make_error(ErrorCode::invalid_argument, "tokenizer: key 'tokenizer.ggml.tokens': {} tokens", n_tokens);
+    return make_error(ErrorCode::invalid_argument, "tokenizer: key 'tokenizer.ggml.tokens': {} tokens",
+                      n_tokens);
   }
   v.n_tokens = n_tokens;
   v.strings.reserve(n_tokens);
@@ -243,8 +262,9 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
   if (const gguf::KeyValue* kv = file.find("tokenizer.ggml.scores")) {
     OCCAM_ASSIGN_OR_RETURN(gguf::ArrayView scores, kv->value.as_array());
     if (scores.size() < n_tokens) {
-      return make_error(ErrorCode::invalid_argument, "tokenizer: key 'tokenizer.ggml.scores': {} scores for {} tokens",
-                        scores.size(), n_tokens);
+      return make_error(ErrorCode::invalid_argument,
+                        "tokenizer: key 'tokenizer.ggml.scores': {} scores for {} tokens", scores.size(),
+                        n_tokens);
     }
     if (scores.element_type() == gguf::ValueType::f32) {
       OCCAM_ASSIGN_OR_RETURN(std::vector<float> values, scores.to_vector<float>());
@@ -253,8 +273,10 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
       OCCAM_ASSIGN_OR_RETURN(std::vector<int32_t> values, scores.to_vector<int32_t>());
       for (uint64_t i = 0; i < n_tokens; ++i) v.scores[i] = static_cast<float>(values[i]);
     } else {
-      return make_error(ErrorCode::invalid_argument, "tokenizer: key 'tokenizer.ggml.scores': expected f32 or i32 "
-                        "elements, found {}", gguf::to_string(scores.element_type()));
+      return make_error(ErrorCode::invalid_argument,
+                        "tokenizer: key 'tokenizer.ggml.scores': expected f32 or i32 "
+                        "elements, found {}",
+                        gguf::to_string(scores.element_type()));
     }
   }
   v.attrs.assign(n_tokens, kAttrNormal);
@@ -262,8 +284,10 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
     OCCAM_ASSIGN_OR_RETURN(gguf::ArrayView types, kv->value.as_array());
     OCCAM_ASSIGN_OR_RETURN(std::vector<int32_t> values, read_int_array(types, "tokenizer.ggml.token_type"));
     if (values.size() < n_tokens) {
-      return make_error(ErrorCode::invalid_argument, "tokenizer: key 'tokenizer.ggml.token_type': {} types for {} "
-                        "tokens", values.size(), n_tokens);
+      return make_error(ErrorCode::invalid_argument,
+                        "tokenizer: key 'tokenizer.ggml.token_type': {} types for {} "
+                        "tokens",
+                        values.size(), n_tokens);
     }
     for (uint64_t i = 0; i < n_tokens; ++i) v.attrs[i] = attr_from_type(values[i]);
   }
@@ -275,14 +299,22 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
     TokenId* id;
   };
   const SpecialKey special_keys[] = {
-      {"tokenizer.ggml.bos_token_id", &sp.bos},       {"tokenizer.ggml.eos_token_id", &sp.eos},
-      {"tokenizer.ggml.eot_token_id", &sp.eot},       {"tokenizer.ggml.eom_token_id", &sp.eom},
-      {"tokenizer.ggml.unknown_token_id", &sp.unk},   {"tokenizer.ggml.seperator_token_id", &sp.sep},
-      {"tokenizer.ggml.padding_token_id", &sp.pad},   {"tokenizer.ggml.mask_token_id", &sp.mask},
-      {"tokenizer.ggml.fim_pre_token_id", &sp.fim_pre}, {"tokenizer.ggml.fim_suf_token_id", &sp.fim_suf},
-      {"tokenizer.ggml.fim_mid_token_id", &sp.fim_mid}, {"tokenizer.ggml.fim_pad_token_id", &sp.fim_pad},
-      {"tokenizer.ggml.fim_rep_token_id", &sp.fim_rep}, {"tokenizer.ggml.fim_sep_token_id", &sp.fim_sep},
-      {"tokenizer.ggml.prefix_token_id", &sp.fim_pre}, {"tokenizer.ggml.suffix_token_id", &sp.fim_suf},
+      {"tokenizer.ggml.bos_token_id", &sp.bos},
+      {"tokenizer.ggml.eos_token_id", &sp.eos},
+      {"tokenizer.ggml.eot_token_id", &sp.eot},
+      {"tokenizer.ggml.eom_token_id", &sp.eom},
+      {"tokenizer.ggml.unknown_token_id", &sp.unk},
+      {"tokenizer.ggml.seperator_token_id", &sp.sep},
+      {"tokenizer.ggml.padding_token_id", &sp.pad},
+      {"tokenizer.ggml.mask_token_id", &sp.mask},
+      {"tokenizer.ggml.fim_pre_token_id", &sp.fim_pre},
+      {"tokenizer.ggml.fim_suf_token_id", &sp.fim_suf},
+      {"tokenizer.ggml.fim_mid_token_id", &sp.fim_mid},
+      {"tokenizer.ggml.fim_pad_token_id", &sp.fim_pad},
+      {"tokenizer.ggml.fim_rep_token_id", &sp.fim_rep},
+      {"tokenizer.ggml.fim_sep_token_id", &sp.fim_sep},
+      {"tokenizer.ggml.prefix_token_id", &sp.fim_pre},
+      {"tokenizer.ggml.suffix_token_id", &sp.fim_suf},
       {"tokenizer.ggml.middle_token_id", &sp.fim_mid},
       // WordPiece's [CLS] is llama.cpp's BOS slot (older converters wrote cls_token_id).
       {"tokenizer.ggml.cls_token_id", v.type == VocabType::wpm ? &sp.bos : nullptr},
@@ -297,13 +329,16 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
   OCCAM_ASSIGN_OR_RETURN(v.add_bos, file.get_or<bool>("tokenizer.ggml.add_bos_token", v.add_bos));
   OCCAM_ASSIGN_OR_RETURN(v.add_eos, file.get_or<bool>("tokenizer.ggml.add_eos_token", v.add_eos));
   if (v.add_bos && sp.bos == kNoToken) {
-    return make_error(ErrorCode::invalid_argument, "tokenizer: add_bos_token is true but no BOS token is set");
+    return make_error(ErrorCode::invalid_argument,
+                      "tokenizer: add_bos_token is true but no BOS token is set");
   }
   if (v.add_eos && sp.eos == kNoToken) {
-    return make_error(ErrorCode::invalid_argument, "tokenizer: add_eos_token is true but no EOS token is set");
+    return make_error(ErrorCode::invalid_argument,
+                      "tokenizer: add_eos_token is true but no EOS token is set");
   }
   if (v.type == VocabType::wpm && (sp.bos == kNoToken || sp.sep == kNoToken)) {
-    return make_error(ErrorCode::invalid_argument, "tokenizer: WordPiece vocabulary without [CLS] or [SEP] id");
+    return make_error(ErrorCode::invalid_argument,
+                      "tokenizer: WordPiece vocabulary without [CLS] or [SEP] id");
   }
 
   // Auto-detection by text (lowest id wins where llama.cpp's hash-map order decides), marking the
@@ -327,7 +362,8 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
   detect(sp.fim_rep, kFimRepTexts);
   detect(sp.fim_sep, kFimSepTexts);
   for (size_t i = 0; i < n_tokens; ++i) {
-    if ((v.attrs[i] & kAttrControl) && v.strings[i].find("unused") != std::string::npos) v.attrs[i] |= kAttrUnused;
+    if ((v.attrs[i] & kAttrControl) && v.strings[i].find("unused") != std::string::npos)
+      v.attrs[i] |= kAttrUnused;
   }
   for (size_t i = 0; i < n_tokens; ++i) {
     if (text_in(v.strings[i], kEogTexts)) {
@@ -343,7 +379,8 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
 
   // Special tokens matched in raw text, longest first (ties by id, for a deterministic order).
   for (size_t i = 0; i < n_tokens; ++i) {
-    if (v.attrs[i] & (kAttrControl | kAttrUserDefined | kAttrUnknown)) v.special_cache.push_back(static_cast<TokenId>(i));
+    if (v.attrs[i] & (kAttrControl | kAttrUserDefined | kAttrUnknown))
+      v.special_cache.push_back(static_cast<TokenId>(i));
   }
   std::stable_sort(v.special_cache.begin(), v.special_cache.end(), [&](TokenId a, TokenId b) {
     return v.strings[static_cast<size_t>(a)].size() > v.strings[static_cast<size_t>(b)].size();
@@ -352,7 +389,8 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
   for (size_t rank = 0; rank < v.special_cache.size(); ++rank) {
     const auto i = static_cast<size_t>(v.special_cache[rank]);
     v.special_trie_all.insert(v.strings[i], static_cast<int32_t>(rank));
-    if (!(v.attrs[i] & (kAttrControl | kAttrUnknown))) v.special_trie_plain.insert(v.strings[i], static_cast<int32_t>(rank));
+    if (!(v.attrs[i] & (kAttrControl | kAttrUnknown)))
+      v.special_trie_plain.insert(v.strings[i], static_cast<int32_t>(rank));
   }
 
   v.pieces.resize(n_tokens);
@@ -362,7 +400,8 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
   {
     OCCAM_ASSIGN_OR_RETURN(std::string_view general_name, file.get_or<std::string_view>("general.name", ""));
     std::string name(general_name);
-    std::transform(name.begin(), name.end(), name.begin(), [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
     auto set_attr = [&](std::string_view text, uint32_t attr, bool on) {
       const TokenId id = v.find_token(text);
       if (id == kNoToken) return;
@@ -398,8 +437,10 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
         v.spm_chunkable = false;
         break;
       }
-      for (size_t k = text.find(kSpaceMarker, 1); k != std::string::npos; k = text.find(kSpaceMarker, k + 1)) {
-        if (k < kSpaceMarker.size() || text.compare(k - kSpaceMarker.size(), kSpaceMarker.size(), kSpaceMarker) != 0) {
+      for (size_t k = text.find(kSpaceMarker, 1); k != std::string::npos;
+           k = text.find(kSpaceMarker, k + 1)) {
+        if (k < kSpaceMarker.size() ||
+            text.compare(k - kSpaceMarker.size(), kSpaceMarker.size(), kSpaceMarker) != 0) {
           v.spm_chunkable = false;
           break;
         }
@@ -411,8 +452,10 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
   if (v.type == VocabType::bpe) {
     OCCAM_ASSIGN_OR_RETURN(gguf::ArrayView merges, file.get_array("tokenizer.ggml.merges"));
     if (merges.element_type() != gguf::ValueType::string) {
-      return make_error(ErrorCode::invalid_argument, "tokenizer: key 'tokenizer.ggml.merges': expected an array of "
-                        "strings, found {}", gguf::to_string(merges.element_type()));
+      return make_error(ErrorCode::invalid_argument,
+                        "tokenizer: key 'tokenizer.ggml.merges': expected an array of "
+                        "strings, found {}",
+                        gguf::to_string(merges.element_type()));
     }
     if (merges.size() > static_cast<uint64_t>(INT32_MAX / 4)) {
       return make_error(ErrorCode::invalid_argument, "tokenizer: {} merges", merges.size());
@@ -440,7 +483,8 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
       v.merges.insert(a, b, static_cast<int32_t>(i), c);
     }
     for (int b = 0; b < 256; ++b) {
-      v.byte_symbols[static_cast<size_t>(b)] = v.index.find(unicode::to_utf8(unicode::byte_to_codepoint(static_cast<uint8_t>(b))));
+      v.byte_symbols[static_cast<size_t>(b)] =
+          v.index.find(unicode::to_utf8(unicode::byte_to_codepoint(static_cast<uint8_t>(b))));
     }
   }
   return Tokenizer(std::move(impl));

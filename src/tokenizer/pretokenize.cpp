@@ -18,7 +18,8 @@ constexpr uint16_t kWordClasses = unicode::kWhitespace | unicode::kLetter | unic
 // same quirks: flags 0 outside the current fragment, and their own reading of (?!\S).
 
 // 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
-void split_gpt2(const std::vector<uint32_t>& cpts, const std::vector<uint32_t>& in, std::vector<uint32_t>& out) {
+void split_gpt2(const std::vector<uint32_t>& cpts, const std::vector<uint32_t>& in,
+                std::vector<uint32_t>& out) {
   size_t start = 0;
   for (uint32_t length : in) {
     const size_t ini = start, end = start + length;
@@ -43,7 +44,8 @@ void split_gpt2(const std::vector<uint32_t>& cpts, const std::vector<uint32_t>& 
         }
         if (pos + 2 < end) {
           const uint32_t next2 = cpt_at(pos + 2);
-          if ((next == 'r' && next2 == 'e') || (next == 'v' && next2 == 'e') || (next == 'l' && next2 == 'l')) {
+          if ((next == 'r' && next2 == 'e') || (next == 'v' && next2 == 'e') ||
+              (next == 'l' && next2 == 'l')) {
             pos += add(pos + 3);
             continue;
           }
@@ -85,8 +87,10 @@ void split_gpt2(const std::vector<uint32_t>& cpts, const std::vector<uint32_t>& 
   }
 }
 
-// (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
-void split_llama3(const std::vector<uint32_t>& cpts, const std::vector<uint32_t>& in, std::vector<uint32_t>& out) {
+// (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
+//  ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+void split_llama3(const std::vector<uint32_t>& cpts, const std::vector<uint32_t>& in,
+                  std::vector<uint32_t>& out) {
   size_t start = 0;
   for (uint32_t length : in) {
     const size_t ini = start, end = start + length;
@@ -111,7 +115,8 @@ void split_llama3(const std::vector<uint32_t>& cpts, const std::vector<uint32_t>
         }
         if (pos + 2 < end) {
           const uint32_t next2 = unicode::to_lower(cpt_at(pos + 2));
-          if ((next == 'r' && next2 == 'e') || (next == 'v' && next2 == 'e') || (next == 'l' && next2 == 'l')) {
+          if ((next == 'r' && next2 == 'e') || (next == 'v' && next2 == 'e') ||
+              (next == 'l' && next2 == 'l')) {
             pos += add(pos + 3);
             continue;
           }
@@ -203,32 +208,48 @@ uint8_t collapse(uint32_t cpt) {
   const uint16_t f = flags(cpt);
   if (f & unicode::kWhitespace) return 0x0B;
   switch (f & unicode::kCategoryMask) {
-    case unicode::kNumber: return 0xD1;
-    case unicode::kLetter: return 0xD2;
-    case unicode::kPunctuation: return 0xD3;
-    case unicode::kAccentMark: return 0xD4;
-    case unicode::kSymbol: return 0xD5;
-    default: return 0xD0;
+    case unicode::kNumber:
+      return 0xD1;
+    case unicode::kLetter:
+      return 0xD2;
+    case unicode::kPunctuation:
+      return 0xD3;
+    case unicode::kAccentMark:
+      return 0xD4;
+    case unicode::kSymbol:
+      return 0xD5;
+    default:
+      return 0xD0;
   }
 }
 
 // Character classes of llama.cpp's collapsed regexes: \p{X} becomes [\xDn <ASCII members>], with the
 // ASCII members of its k_ucat_map; \s is std::regex's (isspace in the C locale).
-bool c_space(uint8_t c) { return c == ' ' || (c >= 0x09 && c <= 0x0D); }
-bool c_number(uint8_t c) { return c == 0xD1 || (c >= '0' && c <= '9'); }
-bool c_letter(uint8_t c) { return c == 0xD2 || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+bool c_space(uint8_t c) {
+  return c == ' ' || (c >= 0x09 && c <= 0x0D);
+}
+bool c_number(uint8_t c) {
+  return c == 0xD1 || (c >= '0' && c <= '9');
+}
+bool c_letter(uint8_t c) {
+  return c == 0xD2 || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
 bool c_punct(uint8_t c) {
   return c == 0xD3 || (c >= 0x21 && c <= 0x23) || (c >= 0x25 && c <= 0x2A) || (c >= 0x2C && c <= 0x2F) ||
          c == 0x3A || c == 0x3B || c == 0x3F || c == 0x40 || (c >= 0x5B && c <= 0x5D) || c == 0x5F ||
          c == 0x7B || c == 0x7D;
 }
-bool c_other(uint8_t c) { return !c_space(c) && !c_letter(c) && !c_number(c); }  // [^\s\p{L}\p{N}]
+bool c_other(uint8_t c) {
+  return !c_space(c) && !c_letter(c) && !c_number(c);
+}  // [^\s\p{L}\p{N}]
 
 // The code-point view of regexes without \p: non-ASCII whitespace is U+000B, \s is ASCII isspace.
 uint32_t w_char(uint32_t cpt) {
   return cpt >= 0x80 && (flags(cpt) & unicode::kWhitespace) ? 0x0B : cpt;
 }
-bool w_space(uint32_t c) { return c == ' ' || (c >= 0x09 && c <= 0x0D); }
+bool w_space(uint32_t c) {
+  return c == ' ' || (c >= 0x09 && c <= 0x0D);
+}
 
 template <typename Pred>
 size_t run(const std::vector<uint8_t>& c, size_t pos, size_t end, Pred pred) {
@@ -246,7 +267,8 @@ size_t match_qwen2(const std::vector<uint8_t>& c, size_t pos, size_t end) {
     const int c1 = at(pos + 1) | 0x20, c2 = at(pos + 2) | 0x20;
     if (at(pos + 1) >= 0) {
       if (c1 == 's' || c1 == 't' || c1 == 'm' || c1 == 'd') return 2;
-      if (at(pos + 2) >= 0 && ((c1 == 'r' && c2 == 'e') || (c1 == 'v' && c2 == 'e') || (c1 == 'l' && c2 == 'l'))) {
+      if (at(pos + 2) >= 0 &&
+          ((c1 == 'r' && c2 == 'e') || (c1 == 'v' && c2 == 'e') || (c1 == 'l' && c2 == 'l'))) {
         return 3;
       }
     }
@@ -275,24 +297,23 @@ size_t match_qwen2(const std::vector<uint8_t>& c, size_t pos, size_t end) {
 
 // deepseek-llm's letter class (cased letters of the BMP and a few supplementary scripts).
 constexpr uint32_t kDeepseekLetters[][2] = {
-    {0x0041, 0x005A}, {0x0061, 0x007A}, {0x00B5, 0x00B5}, {0x00C0, 0x00D6}, {0x00D8, 0x00F6},
-    {0x00F8, 0x01BA}, {0x01BC, 0x01BF}, {0x01C4, 0x0293}, {0x0295, 0x02AF}, {0x0370, 0x0373},
-    {0x0376, 0x0377}, {0x037B, 0x037D}, {0x037F, 0x037F}, {0x0386, 0x0386}, {0x0388, 0x038A},
-    {0x038C, 0x038C}, {0x038E, 0x03A1}, {0x03A3, 0x03F5}, {0x03F7, 0x0481}, {0x048A, 0x052F},
-    {0x0531, 0x0556}, {0x10A0, 0x10C5}, {0x13A0, 0x13F5}, {0x13F8, 0x13FD}, {0x1C90, 0x1CBA},
-    {0x1CBD, 0x1CBF}, {0x1D00, 0x1D2B}, {0x1D6B, 0x1D77}, {0x1D79, 0x1D9A}, {0x1E00, 0x1F15},
-    {0x1F18, 0x1F1D}, {0x1F20, 0x1F45}, {0x1F48, 0x1F4D}, {0x1F50, 0x1F57}, {0x1F59, 0x1F59},
-    {0x1F5B, 0x1F5B}, {0x1F5D, 0x1F5D}, {0x1F5F, 0x1F7D}, {0x1F80, 0x1FB4}, {0x1FB6, 0x1FBC},
-    {0x1FBE, 0x1FBE}, {0x1FC2, 0x1FC4}, {0x1FC6, 0x1FCC}, {0x1FD0, 0x1FD3}, {0x1FD6, 0x1FDB},
-    {0x1FE0, 0x1FEC}, {0x1FF2, 0x1FF4}, {0x1FF6, 0x1FFC}, {0x2102, 0x2102}, {0x2107, 0x2107},
-    {0x210A, 0x2113}, {0x2115, 0x2115}, {0x2119, 0x211D}, {0x2124, 0x2124}, {0x2126, 0x2126},
-    {0x2128, 0x2128}, {0x212A, 0x212D}, {0x212F, 0x2134}, {0x2139, 0x2139}, {0x213C, 0x213F},
-    {0x2145, 0x2149}, {0x214E, 0x214E}, {0x2183, 0x2184}, {0x2C00, 0x2C7B}, {0x2C7E, 0x2CE4},
-    {0x2CEB, 0x2CEE}, {0x2CF2, 0x2CF3}, {0xA640, 0xA66D}, {0xA680, 0xA69B}, {0xA722, 0xA76F},
-    {0xA771, 0xA787}, {0xA78B, 0xA78E}, {0xAB70, 0xABBF}, {0xFB00, 0xFB06}, {0xFB13, 0xFB17},
-    {0xFF21, 0xFF3A}, {0xFF41, 0xFF5A},
-    {0x10400, 0x1044F}, {0x104B0, 0x104D3}, {0x104D8, 0x104FB}, {0x10C80, 0x10CB2}, {0x10CC0, 0x10CF2}, {0x118A0, 0x118DF},
-    {0x1E900, 0x1E943},
+    {0x0041, 0x005A},   {0x0061, 0x007A},   {0x00B5, 0x00B5},   {0x00C0, 0x00D6},   {0x00D8, 0x00F6},
+    {0x00F8, 0x01BA},   {0x01BC, 0x01BF},   {0x01C4, 0x0293},   {0x0295, 0x02AF},   {0x0370, 0x0373},
+    {0x0376, 0x0377},   {0x037B, 0x037D},   {0x037F, 0x037F},   {0x0386, 0x0386},   {0x0388, 0x038A},
+    {0x038C, 0x038C},   {0x038E, 0x03A1},   {0x03A3, 0x03F5},   {0x03F7, 0x0481},   {0x048A, 0x052F},
+    {0x0531, 0x0556},   {0x10A0, 0x10C5},   {0x13A0, 0x13F5},   {0x13F8, 0x13FD},   {0x1C90, 0x1CBA},
+    {0x1CBD, 0x1CBF},   {0x1D00, 0x1D2B},   {0x1D6B, 0x1D77},   {0x1D79, 0x1D9A},   {0x1E00, 0x1F15},
+    {0x1F18, 0x1F1D},   {0x1F20, 0x1F45},   {0x1F48, 0x1F4D},   {0x1F50, 0x1F57},   {0x1F59, 0x1F59},
+    {0x1F5B, 0x1F5B},   {0x1F5D, 0x1F5D},   {0x1F5F, 0x1F7D},   {0x1F80, 0x1FB4},   {0x1FB6, 0x1FBC},
+    {0x1FBE, 0x1FBE},   {0x1FC2, 0x1FC4},   {0x1FC6, 0x1FCC},   {0x1FD0, 0x1FD3},   {0x1FD6, 0x1FDB},
+    {0x1FE0, 0x1FEC},   {0x1FF2, 0x1FF4},   {0x1FF6, 0x1FFC},   {0x2102, 0x2102},   {0x2107, 0x2107},
+    {0x210A, 0x2113},   {0x2115, 0x2115},   {0x2119, 0x211D},   {0x2124, 0x2124},   {0x2126, 0x2126},
+    {0x2128, 0x2128},   {0x212A, 0x212D},   {0x212F, 0x2134},   {0x2139, 0x2139},   {0x213C, 0x213F},
+    {0x2145, 0x2149},   {0x214E, 0x214E},   {0x2183, 0x2184},   {0x2C00, 0x2C7B},   {0x2C7E, 0x2CE4},
+    {0x2CEB, 0x2CEE},   {0x2CF2, 0x2CF3},   {0xA640, 0xA66D},   {0xA680, 0xA69B},   {0xA722, 0xA76F},
+    {0xA771, 0xA787},   {0xA78B, 0xA78E},   {0xAB70, 0xABBF},   {0xFB00, 0xFB06},   {0xFB13, 0xFB17},
+    {0xFF21, 0xFF3A},   {0xFF41, 0xFF5A},   {0x10400, 0x1044F}, {0x104B0, 0x104D3}, {0x104D8, 0x104FB},
+    {0x10C80, 0x10CB2}, {0x10CC0, 0x10CF2}, {0x118A0, 0x118DF}, {0x1E900, 0x1E943},
 };
 
 bool deepseek_letter(uint32_t c) {
@@ -332,7 +353,8 @@ size_t match_run(const std::vector<T>& c, size_t pos, size_t end, Pred pred) {
 }
 
 // \s+$ : only the trailing whitespace run of each fragment can match.
-void split_trailing_space(const std::vector<uint32_t>& w, const std::vector<uint32_t>& in, std::vector<uint32_t>& out) {
+void split_trailing_space(const std::vector<uint32_t>& w, const std::vector<uint32_t>& in,
+                          std::vector<uint32_t>& out) {
   size_t start = 0;
   for (uint32_t length : in) {
     const size_t ini = start, end = start + length;
@@ -353,14 +375,22 @@ void swap_into(std::vector<uint32_t>& offsets, std::vector<uint32_t>& next) {
 
 std::string_view to_string(PreTokenizer pre) {
   switch (pre) {
-    case PreTokenizer::gpt2: return "gpt2";
-    case PreTokenizer::llama3: return "llama3";
-    case PreTokenizer::qwen2: return "qwen2";
-    case PreTokenizer::starcoder: return "starcoder";
-    case PreTokenizer::falcon: return "falcon";
-    case PreTokenizer::deepseek_llm: return "deepseek-llm";
-    case PreTokenizer::deepseek_coder: return "deepseek-coder";
-    case PreTokenizer::fallback: return "default";
+    case PreTokenizer::gpt2:
+      return "gpt2";
+    case PreTokenizer::llama3:
+      return "llama3";
+    case PreTokenizer::qwen2:
+      return "qwen2";
+    case PreTokenizer::starcoder:
+      return "starcoder";
+    case PreTokenizer::falcon:
+      return "falcon";
+    case PreTokenizer::deepseek_llm:
+      return "deepseek-llm";
+    case PreTokenizer::deepseek_coder:
+      return "deepseek-coder";
+    case PreTokenizer::fallback:
+      return "default";
   }
   return "?";
 }
@@ -403,7 +433,8 @@ void pretokenize(PreTokenizer pre, const std::vector<uint32_t>& cpts, std::vecto
       break;
     case PreTokenizer::starcoder:  // "\p{N}", then GPT-2's
       need_collapsed();
-      split_regex(offsets, next, [&](size_t pos, size_t) -> size_t { return c_number(collapsed[pos]) ? 1 : 0; });
+      split_regex(offsets, next,
+                  [&](size_t pos, size_t) -> size_t { return c_number(collapsed[pos]) ? 1 : 0; });
       swap_into(offsets, next);
       split_gpt2(cpts, offsets, next);
       swap_into(offsets, next);
@@ -414,15 +445,17 @@ void pretokenize(PreTokenizer pre, const std::vector<uint32_t>& cpts, std::vecto
       need_collapsed();
       const bool backtick = pre == PreTokenizer::falcon;
       auto punct = [backtick](uint8_t x) {
-        return c_punct(x) || x == '$' || x == '+' || x == '<' || x == '=' || x == '>' || x == '^' || x == '~' ||
-               x == '|' || (backtick && x == '`');
+        return c_punct(x) || x == '$' || x == '+' || x == '<' || x == '=' || x == '>' || x == '^' ||
+               x == '~' || x == '|' || (backtick && x == '`');
       };
-      split_regex(offsets, next, [&](size_t pos, size_t end) { return match_run(collapsed, pos, end, punct); });
+      split_regex(offsets, next,
+                  [&](size_t pos, size_t end) { return match_run(collapsed, pos, end, punct); });
       swap_into(offsets, next);
       split_gpt2(cpts, offsets, next);
       swap_into(offsets, next);
       if (pre == PreTokenizer::fallback) {
-        split_regex(offsets, next, [&](size_t pos, size_t end) { return match_run(collapsed, pos, end, c_number); });
+        split_regex(offsets, next,
+                    [&](size_t pos, size_t end) { return match_run(collapsed, pos, end, c_number); });
         swap_into(offsets, next);
       }
       split_regex(offsets, next, [&](size_t pos, size_t end) -> size_t {
@@ -447,9 +480,11 @@ void pretokenize(PreTokenizer pre, const std::vector<uint32_t>& cpts, std::vecto
       swap_into(offsets, next);
       split_trailing_space(wide, offsets, next);
       swap_into(offsets, next);
-      split_regex(offsets, next, [&](size_t pos, size_t end) { return match_run(wide, pos, end, deepseek_cjk); });
+      split_regex(offsets, next,
+                  [&](size_t pos, size_t end) { return match_run(wide, pos, end, deepseek_cjk); });
       swap_into(offsets, next);
-      split_regex(offsets, next, [&](size_t pos, size_t end) { return match_run(collapsed, pos, end, c_number); });
+      split_regex(offsets, next,
+                  [&](size_t pos, size_t end) { return match_run(collapsed, pos, end, c_number); });
       swap_into(offsets, next);
       break;
     case PreTokenizer::deepseek_coder:
@@ -465,9 +500,11 @@ void pretokenize(PreTokenizer pre, const std::vector<uint32_t>& cpts, std::vecto
         return match_space_opt_run(collapsed, pos, end, c_space, c_punct);
       });
       swap_into(offsets, next);
-      split_regex(offsets, next, [&](size_t pos, size_t end) { return match_run(wide, pos, end, deepseek_cjk); });
+      split_regex(offsets, next,
+                  [&](size_t pos, size_t end) { return match_run(wide, pos, end, deepseek_cjk); });
       swap_into(offsets, next);
-      split_regex(offsets, next, [&](size_t pos, size_t) -> size_t { return c_number(collapsed[pos]) ? 1 : 0; });
+      split_regex(offsets, next,
+                  [&](size_t pos, size_t) -> size_t { return c_number(collapsed[pos]) ? 1 : 0; });
       swap_into(offsets, next);
       break;
   }

@@ -143,7 +143,8 @@ void Tokenizer::Impl::encode_spm(std::string_view text, std::vector<TokenId>& ou
   size_t pos = 0;
   bool prev_marker = false;
   while (pos < all.size()) {
-    const size_t len = std::min(unicode::utf8_len_from_lead(static_cast<uint8_t>(all[pos])), all.size() - pos);
+    const size_t len =
+        std::min(unicode::utf8_len_from_lead(static_cast<uint8_t>(all[pos])), all.size() - pos);
     const bool marker = len == kSpaceMarker.size() && all.compare(pos, len, kSpaceMarker) == 0;
     if (marker && !prev_marker && pos > chunk_start) {
       tokenize_chunk(all.substr(chunk_start, pos - chunk_start));

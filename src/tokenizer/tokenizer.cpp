@@ -16,16 +16,20 @@ struct Fragment {
   size_t length;
 };
 
-bool is_ascii_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool is_ascii_space(char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
 
 size_t find_in(std::string_view text, size_t offset, size_t length, std::string_view needle) {
   if (needle.size() > length) return std::string_view::npos;
   const void* hit = ::memmem(text.data() + offset, length, needle.data(), needle.size());
-  return hit == nullptr ? std::string_view::npos : static_cast<size_t>(static_cast<const char*>(hit) - text.data());
+  return hit == nullptr ? std::string_view::npos
+                        : static_cast<size_t>(static_cast<const char*>(hit) - text.data());
 }
 
 // Splits raw fragments at every occurrence of each special token, longest tokens first.
-void partition(const Tokenizer::Impl& v, std::string_view text, bool parse_special, std::vector<Fragment>& fragments) {
+void partition(const Tokenizer::Impl& v, std::string_view text, bool parse_special,
+               std::vector<Fragment>& fragments) {
   fragments.clear();
   if (text.empty()) return;
   fragments.push_back(Fragment{kNoToken, 0, text.size()});
@@ -138,9 +142,12 @@ void clean_up_spaces(std::string& text) {
 
 std::string_view to_string(VocabType type) {
   switch (type) {
-    case VocabType::spm: return "SPM";
-    case VocabType::bpe: return "BPE";
-    case VocabType::wpm: return "WPM";
+    case VocabType::spm:
+      return "SPM";
+    case VocabType::bpe:
+      return "BPE";
+    case VocabType::wpm:
+      return "WPM";
   }
   return "?";
 }
@@ -243,12 +250,22 @@ std::string_view Tokenizer::token_text(TokenId id) const {
   return impl_->strings[static_cast<size_t>(id)];
 }
 
-TokenId Tokenizer::find_token(std::string_view text) const { return impl_->find_token(text); }
+TokenId Tokenizer::find_token(std::string_view text) const {
+  return impl_->find_token(text);
+}
 
-VocabType Tokenizer::type() const { return impl_->type; }
-std::string_view Tokenizer::model_name() const { return impl_->model; }
-std::string_view Tokenizer::pre_name() const { return impl_->pre; }
-size_t Tokenizer::vocab_size() const { return impl_->n_tokens; }
+VocabType Tokenizer::type() const {
+  return impl_->type;
+}
+std::string_view Tokenizer::model_name() const {
+  return impl_->model;
+}
+std::string_view Tokenizer::pre_name() const {
+  return impl_->pre;
+}
+size_t Tokenizer::vocab_size() const {
+  return impl_->n_tokens;
+}
 
 uint32_t Tokenizer::attributes(TokenId id) const {
   if (id < 0 || static_cast<size_t>(id) >= impl_->n_tokens) return 0;
@@ -264,10 +281,18 @@ bool Tokenizer::is_end_of_generation(TokenId id) const {
   return std::binary_search(impl_->eog.begin(), impl_->eog.end(), id);
 }
 
-const SpecialTokens& Tokenizer::special() const { return impl_->special; }
-bool Tokenizer::add_bos() const { return impl_->add_bos; }
-bool Tokenizer::add_eos() const { return impl_->add_eos; }
-bool Tokenizer::add_space_prefix() const { return impl_->add_space_prefix; }
+const SpecialTokens& Tokenizer::special() const {
+  return impl_->special;
+}
+bool Tokenizer::add_bos() const {
+  return impl_->add_bos;
+}
+bool Tokenizer::add_eos() const {
+  return impl_->add_eos;
+}
+bool Tokenizer::add_space_prefix() const {
+  return impl_->add_space_prefix;
+}
 
 // ---------------------------------------------------------------------------------------------
 // StreamDecoder
@@ -316,14 +341,27 @@ std::string StreamDecoder::drain(bool final) {
     // Well-formed sequences (Unicode Table 3-7): length and the range of the second byte.
     size_t len = 0;
     uint8_t lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; }
-    else if (c == 0xE0) { len = 3; lo = 0xA0; }
-    else if (c >= 0xE1 && c <= 0xEC) { len = 3; }
-    else if (c == 0xED) { len = 3; hi = 0x9F; }
-    else if (c >= 0xEE && c <= 0xEF) { len = 3; }
-    else if (c == 0xF0) { len = 4; lo = 0x90; }
-    else if (c >= 0xF1 && c <= 0xF3) { len = 4; }
-    else if (c == 0xF4) { len = 4; hi = 0x8F; }
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c == 0xE0) {
+      len = 3;
+      lo = 0xA0;
+    } else if (c >= 0xE1 && c <= 0xEC) {
+      len = 3;
+    } else if (c == 0xED) {
+      len = 3;
+      hi = 0x9F;
+    } else if (c >= 0xEE && c <= 0xEF) {
+      len = 3;
+    } else if (c == 0xF0) {
+      len = 4;
+      lo = 0x90;
+    } else if (c >= 0xF1 && c <= 0xF3) {
+      len = 4;
+    } else if (c == 0xF4) {
+      len = 4;
+      hi = 0x8F;
+    }
     if (len == 0) {
       out.append(kReplacement);
       ++i;

@@ -11,8 +11,20 @@ namespace {
 // llama.cpp's unicode_set_whitespace (Python's \s over all code points at table generation time).
 bool is_whitespace_cpt(uint32_t cpt) {
   switch (cpt) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20: case 0x85: case 0xA0:
-    case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+    case 0x09:
+    case 0x0A:
+    case 0x0B:
+    case 0x0C:
+    case 0x0D:
+    case 0x20:
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
       return true;
     default:
       return cpt >= 0x2000 && cpt <= 0x200A;
@@ -21,27 +33,45 @@ bool is_whitespace_cpt(uint32_t cpt) {
 
 uint16_t category_flag(uint32_t cpt) {
   // utf8proc ships Unicode 15.0; llama.cpp's table is Unicode 15.1, which only added these.
-  if (cpt >= 0x2EBF0 && cpt <= 0x2EE5D) return kLetter;                  // CJK Extension I (Lo)
+  if (cpt >= 0x2EBF0 && cpt <= 0x2EE5D) return kLetter;                   // CJK Extension I (Lo)
   if ((cpt >= 0x2FFC && cpt <= 0x2FFF) || cpt == 0x31EF) return kSymbol;  // IDS characters (So)
   switch (utf8proc_category(static_cast<utf8proc_int32_t>(cpt))) {
-    case UTF8PROC_CATEGORY_CN: return kUndefined;
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_CN:
+      return kUndefined;
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
       return kLetter;
-    case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
       return kAccentMark;
-    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
       return kNumber;
-    case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS:
-    case UTF8PROC_CATEGORY_PE: case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF:
+    case UTF8PROC_CATEGORY_PC:
+    case UTF8PROC_CATEGORY_PD:
+    case UTF8PROC_CATEGORY_PS:
+    case UTF8PROC_CATEGORY_PE:
+    case UTF8PROC_CATEGORY_PI:
+    case UTF8PROC_CATEGORY_PF:
     case UTF8PROC_CATEGORY_PO:
       return kPunctuation;
-    case UTF8PROC_CATEGORY_SM: case UTF8PROC_CATEGORY_SC: case UTF8PROC_CATEGORY_SK:
+    case UTF8PROC_CATEGORY_SM:
+    case UTF8PROC_CATEGORY_SC:
+    case UTF8PROC_CATEGORY_SK:
     case UTF8PROC_CATEGORY_SO:
       return kSymbol;
-    case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
+    case UTF8PROC_CATEGORY_ZS:
+    case UTF8PROC_CATEGORY_ZL:
+    case UTF8PROC_CATEGORY_ZP:
       return kSeparator;
-    case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_CS:
+    case UTF8PROC_CATEGORY_CC:
+    case UTF8PROC_CATEGORY_CF:
+    case UTF8PROC_CATEGORY_CS:
     case UTF8PROC_CATEGORY_CO:
       return kControl;
     default:
@@ -78,7 +108,7 @@ struct BmpTables {
   BmpTables() {
     for (uint32_t c = 0; c < 0x10000; ++c) {
       flags[c] = compute_flags(c);
-      lower[c] = static_cast<uint16_t>(compute_lower(c));  // BMP case pairs stay in the BMP
+      lower[c] = static_cast<uint16_t>(compute_lower(c));    // BMP case pairs stay in the BMP
       nfd[c] = static_cast<uint16_t>(compute_nfd_first(c));  // canonical decompositions too
     }
   }
@@ -94,7 +124,9 @@ struct ByteAlphabet {
   std::array<int16_t, 324> from_cpt{};  // code points of the alphabet are < 0x144
   ByteAlphabet() {
     from_cpt.fill(-1);
-    auto printable = [](int b) { return (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE); };
+    auto printable = [](int b) {
+      return (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE);
+    };
     int n = 0;
     for (int b = 0; b < 256; ++b) {
       to_cpt[b] = printable(b) ? static_cast<uint32_t>(b) : static_cast<uint32_t>(256 + n++);
@@ -211,10 +243,17 @@ bool is_valid_utf8(std::string_view text) {
     }
     size_t len;
     uint32_t cpt;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cpt = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cpt = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cpt = c & 0x07; }
-    else return false;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cpt = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cpt = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cpt = c & 0x07;
+    } else
+      return false;
     if (i + len > n) return false;
     for (size_t k = 1; k < len; ++k) {
       if ((s[i + k] & 0xC0) != 0x80) return false;
@@ -229,7 +268,9 @@ bool is_valid_utf8(std::string_view text) {
   return true;
 }
 
-uint32_t byte_to_codepoint(uint8_t byte) { return byte_alphabet().to_cpt[byte]; }
+uint32_t byte_to_codepoint(uint8_t byte) {
+  return byte_alphabet().to_cpt[byte];
+}
 
 int codepoint_to_byte(uint32_t cpt) {
   if (cpt >= byte_alphabet().from_cpt.size()) return -1;

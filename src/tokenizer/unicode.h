@@ -26,7 +26,7 @@ enum Flag : uint16_t {
   kSymbol = 0x0040,       // \p{S}
   kControl = 0x0080,      // \p{C} except Cn
   kCategoryMask = 0x00FF,
-  kWhitespace = 0x0100,   // llama.cpp's whitespace set (\t..\r, space, U+0085, U+00A0, U+1680, ...)
+  kWhitespace = 0x0100,  // llama.cpp's whitespace set (\t..\r, space, U+0085, U+00A0, U+1680, ...)
 };
 
 inline constexpr uint32_t kMaxCodepoint = 0x10FFFF;

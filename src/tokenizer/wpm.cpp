@@ -24,7 +24,8 @@ void Tokenizer::Impl::encode_wpm(std::string_view text, std::vector<TokenId>& ou
     }
     if (cpt == 0 || cpt == unicode::kReplacement || (f & unicode::kControl)) continue;
     const uint32_t lower = unicode::to_lower(cpt);
-    if ((f & unicode::kPunctuation) || (cpt < 0x7F && (f & unicode::kSymbol)) || unicode::is_chinese_char(cpt)) {
+    if ((f & unicode::kPunctuation) || (cpt < 0x7F && (f & unicode::kSymbol)) ||
+        unicode::is_chinese_char(cpt)) {
       if (!words.back().empty()) words.emplace_back();
       unicode::append_utf8(words.back(), lower);
       words.emplace_back();

@@ -25,11 +25,13 @@ using occam::testing::shared_file;
 
 // Every vocabulary of reference/tokenizer/ (all twelve are supported).
 const std::vector<std::string> kVocabs = {
-    "bert-bge", "deepseek-coder", "deepseek-llm", "falcon",  "gpt-2",   "llama-bpe",
-    "llama-spm", "mpt",           "phi-3",        "qwen2",   "refact",  "starcoder",
+    "bert-bge", "deepseek-coder", "deepseek-llm", "falcon", "gpt-2",     "llama-bpe", "llama-spm",
+    "mpt",      "phi-3",          "qwen2",        "refact", "starcoder",
 };
 
-std::string vocab_path(const std::string& name) { return "reference/tokenizer/ggml-vocab-" + name + ".gguf"; }
+std::string vocab_path(const std::string& name) {
+  return "reference/tokenizer/ggml-vocab-" + name + ".gguf";
+}
 
 // Loading the large vocabularies takes a moment: each is loaded once per test binary.
 const Tokenizer& load(const std::string& relative) {
@@ -140,7 +142,8 @@ TEST_P(VocabTest, FrenchJson) {
 TEST_P(VocabTest, RoundTrip) {
   const std::string name = GetParam();
   const Tokenizer& tok = load(vocab_path(name));
-  if (tok.type() == VocabType::wpm) GTEST_SKIP() << "WordPiece lowercases and strips accents (see WordPieceRoundTrip)";
+  if (tok.type() == VocabType::wpm)
+    GTEST_SKIP() << "WordPiece lowercases and strips accents (see WordPieceRoundTrip)";
   std::vector<std::string> texts = split_inp(read_file(shared_file(vocab_path(name) + ".inp")));
   const auto doc = boost::json::parse(read_file(shared_file(vocab_path(name) + ".fr.json")));
   for (const auto& item : doc.as_object().at("cases").as_array()) {

@@ -24,29 +24,58 @@ TEST(Unicode, FlagsMatchLlamaCppTable) {
     uint16_t flags;
   };
   const Case cases[] = {
-      {0x0000, kControl},  {0x0009, kControl | kWhitespace}, {0x0020, kSeparator | kWhitespace},
-      {0x0021, kPunctuation}, {0x0024, kSymbol}, {0x002B, kSymbol}, {0x0030, kNumber}, {0x0041, kLetter},
-      {0x005E, kSymbol}, {0x005F, kPunctuation}, {0x007E, kSymbol}, {0x007F, kControl},
-      {0x0085, kControl | kWhitespace}, {0x00A0, kSeparator | kWhitespace}, {0x00AD, kControl},
-      {0x00B2, kNumber}, {0x00B5, kLetter}, {0x00D7, kSymbol}, {0x0300, kAccentMark}, {0x0378, kUndefined},
-      {0x0CF3, kAccentMark} /* Unicode 15.0 */, {0x2EBF0, kLetter} /* 15.1 */, {0x2EE5D, kLetter},
-      {0x2EE5E, kUndefined}, {0x2FFC, kSymbol}, {0x31EF, kSymbol}, {0x1F600, kSymbol}, {0x1F1E6, kSymbol},
-      {0x20AC, kSymbol}, {0x2019, kPunctuation}, {0x202F, kSeparator | kWhitespace}, {0x3000, kSeparator | kWhitespace},
-      {0xD800, kControl}, {0xE000, kControl}, {0xFFFE, kUndefined}, {0xE0001, kControl}, {0xF0000, kControl},
-      {0x10FFFE, kUndefined}, {0x110000, kUndefined},
+      {0x0000, kControl},
+      {0x0009, kControl | kWhitespace},
+      {0x0020, kSeparator | kWhitespace},
+      {0x0021, kPunctuation},
+      {0x0024, kSymbol},
+      {0x002B, kSymbol},
+      {0x0030, kNumber},
+      {0x0041, kLetter},
+      {0x005E, kSymbol},
+      {0x005F, kPunctuation},
+      {0x007E, kSymbol},
+      {0x007F, kControl},
+      {0x0085, kControl | kWhitespace},
+      {0x00A0, kSeparator | kWhitespace},
+      {0x00AD, kControl},
+      {0x00B2, kNumber},
+      {0x00B5, kLetter},
+      {0x00D7, kSymbol},
+      {0x0300, kAccentMark},
+      {0x0378, kUndefined},
+      {0x0CF3, kAccentMark} /* Unicode 15.0 */,
+      {0x2EBF0, kLetter} /* 15.1 */,
+      {0x2EE5D, kLetter},
+      {0x2EE5E, kUndefined},
+      {0x2FFC, kSymbol},
+      {0x31EF, kSymbol},
+      {0x1F600, kSymbol},
+      {0x1F1E6, kSymbol},
+      {0x20AC, kSymbol},
+      {0x2019, kPunctuation},
+      {0x202F, kSeparator | kWhitespace},
+      {0x3000, kSeparator | kWhitespace},
+      {0xD800, kControl},
+      {0xE000, kControl},
+      {0xFFFE, kUndefined},
+      {0xE0001, kControl},
+      {0xF0000, kControl},
+      {0x10FFFE, kUndefined},
+      {0x110000, kUndefined},
   };
   for (const Case& c : cases) EXPECT_EQ(flags(c.cpt), c.flags) << std::hex << c.cpt;
 }
 
 TEST(Unicode, NfdFirstAndLowercase) {
-  EXPECT_EQ(nfd_first(0xE9), 0x65u);      // é -> e
-  EXPECT_EQ(nfd_first(0x1D5), 0x55u);     // Ǖ -> U (recursive)
+  EXPECT_EQ(nfd_first(0xE9), 0x65u);   // é -> e
+  EXPECT_EQ(nfd_first(0x1D5), 0x55u);  // Ǖ -> U (recursive)
   EXPECT_EQ(nfd_first(0x11134B), 0x11134Bu);
   EXPECT_EQ(nfd_first(0x1134B), 0x11347u);
   EXPECT_EQ(nfd_first(0xAC00), 0x1100u);  // Hangul syllable -> leading jamo
   EXPECT_EQ(nfd_first(0xFB01), 0xFB01u);  // ligature: compatibility only, kept
   EXPECT_EQ(nfd_first(0x41), 0x41u);
-  EXPECT_EQ(to_lower(0x130), 0x69u);      // İ -> i
+  EXPECT_EQ(to_lower(0x130), 0x69u);  // İ -> i
   EXPECT_EQ(to_lower(0xC9), 0xE9u);
   EXPECT_EQ(to_lower(0x10400), 0x10428u);
 }
@@ -59,12 +88,14 @@ TEST(Unicode, DecodeLikeLlamaCpp) {
   };
   EXPECT_EQ(decode("a\xC3\xA9"), (std::vector<uint32_t>{'a', 0xE9}));
   EXPECT_EQ(decode("\x80"), (std::vector<uint32_t>{0xFFFD}));
-  EXPECT_EQ(decode("\xC3"), (std::vector<uint32_t>{0xFFFD}));                 // truncated
-  EXPECT_EQ(decode("\xE2\x82"), (std::vector<uint32_t>{0xFFFD, 0xFFFD}));     // one per byte
-  EXPECT_EQ(decode("\xC0\x80"), (std::vector<uint32_t>{0}));                   // overlong accepted
-  EXPECT_EQ(decode("\xED\xA0\x80"), (std::vector<uint32_t>{0xD800}));          // surrogate accepted
+  EXPECT_EQ(decode("\xC3"), (std::vector<uint32_t>{0xFFFD}));              // truncated
+  EXPECT_EQ(decode("\xE2\x82"), (std::vector<uint32_t>{0xFFFD, 0xFFFD}));  // one per byte
+  EXPECT_EQ(decode("\xC0\x80"), (std::vector<uint32_t>{0}));               // overlong accepted
+  EXPECT_EQ(decode("\xED\xA0\x80"), (std::vector<uint32_t>{0xD800}));      // surrogate accepted
   EXPECT_EQ(decode("\xF4\x90\x80\x80"), (std::vector<uint32_t>{0xFFFD, 0xFFFD, 0xFFFD, 0xFFFD}));
-  EXPECT_EQ(decode("\xFF" "a"), (std::vector<uint32_t>{0xFFFD, 'a'}));
+  EXPECT_EQ(decode("\xFF"
+                   "a"),
+            (std::vector<uint32_t>{0xFFFD, 'a'}));
   EXPECT_TRUE(is_valid_utf8("héllo €😀"));
   EXPECT_FALSE(is_valid_utf8("\xC0\x80"));
   EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));
@@ -80,7 +111,7 @@ TEST(Unicode, ByteAlphabetIsABijection) {
     seen[cpt] = true;
     EXPECT_EQ(codepoint_to_byte(cpt), b);
   }
-  EXPECT_EQ(byte_to_codepoint(' '), 0x120u);  // Ġ
+  EXPECT_EQ(byte_to_codepoint(' '), 0x120u);   // Ġ
   EXPECT_EQ(byte_to_codepoint('\n'), 0x10Au);  // Ċ
   EXPECT_EQ(byte_to_codepoint('A'), 0x41u);
   EXPECT_EQ(codepoint_to_byte(0x4E00), -1);
@@ -92,8 +123,8 @@ TEST(PreTokenizer, Llama3AndQwen2DifferOnDigitRuns) {
   std::vector<uint32_t> llama3, qwen2;
   pretokenize(PreTokenizer::llama3, cpts, llama3);
   pretokenize(PreTokenizer::qwen2, cpts, qwen2);
-  EXPECT_EQ(llama3, (std::vector<uint32_t>{1, 1, 3, 2, 2}));           // x ␠ 123 45 'S
-  EXPECT_EQ(qwen2, (std::vector<uint32_t>{1, 1, 1, 1, 1, 1, 1, 2}));   // x ␠ 1 2 3 4 5 'S
+  EXPECT_EQ(llama3, (std::vector<uint32_t>{1, 1, 3, 2, 2}));          // x ␠ 123 45 'S
+  EXPECT_EQ(qwen2, (std::vector<uint32_t>{1, 1, 1, 1, 1, 1, 1, 2}));  // x ␠ 1 2 3 4 5 'S
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -102,7 +133,8 @@ const Tokenizer& vocab(const std::string& name) {
   static std::map<std::string, std::unique_ptr<Tokenizer>> cache;
   auto it = cache.find(name);
   if (it == cache.end()) {
-    auto file = gguf::File::open(occam::testing::shared_file("reference/tokenizer/ggml-vocab-" + name + ".gguf"));
+    auto file =
+        gguf::File::open(occam::testing::shared_file("reference/tokenizer/ggml-vocab-" + name + ".gguf"));
     if (!file.ok()) throw std::runtime_error(file.error().message());
     auto tok = Tokenizer::from_gguf(*file);
     if (!tok.ok()) throw std::runtime_error(tok.error().message());
@@ -111,7 +143,8 @@ const Tokenizer& vocab(const std::string& name) {
   return *it->second;
 }
 
-std::string stream_all(const Tokenizer& tok, const std::vector<TokenId>& ids, std::vector<std::string>* chunks) {
+std::string stream_all(const Tokenizer& tok, const std::vector<TokenId>& ids,
+                       std::vector<std::string>* chunks) {
   StreamDecoder stream(tok);
   std::string all;
   for (TokenId id : ids) {
@@ -156,11 +189,13 @@ TEST(StreamDecoder, InvalidAndTruncatedSequences) {
   ASSERT_NE(a, kNoToken);
   StreamDecoder stream(tok);
   EXPECT_EQ(stream.push(e2), "");
-  EXPECT_EQ(stream.push(x82), "");               // E2 82 is a valid prefix of €
-  EXPECT_EQ(stream.push(a), "\xEF\xBF\xBD" "a");  // broken by 'a': one U+FFFD for E2 82
-  EXPECT_EQ(stream.push(xff), "\xEF\xBF\xBD");   // never valid
+  EXPECT_EQ(stream.push(x82), "");  // E2 82 is a valid prefix of €
+  EXPECT_EQ(stream.push(a),
+            "\xEF\xBF\xBD"
+            "a");                               // broken by 'a': one U+FFFD for E2 82
+  EXPECT_EQ(stream.push(xff), "\xEF\xBF\xBD");  // never valid
   EXPECT_EQ(stream.push(e2), "");
-  EXPECT_EQ(stream.finish(), "\xEF\xBF\xBD");    // truncated at the end
+  EXPECT_EQ(stream.finish(), "\xEF\xBF\xBD");  // truncated at the end
   stream.reset();
   EXPECT_EQ(stream.push(tok.find_token("▁Hello")), "Hello");  // dummy-prefix space removed first
   EXPECT_EQ(stream.push(tok.find_token("▁world")), " world");
@@ -183,7 +218,9 @@ gguf::Writer small_vocab(std::string_view model, std::string_view pre) {
   w.set("tokenizer.ggml.model", std::string(model));
   if (!pre.empty()) w.set("tokenizer.ggml.pre", std::string(pre));
   std::vector<gguf::MetaValue> tokens;
-  for (std::string t : {"<unk>", "<s>", "</s>", "a", "b", "ab", "\xE2\x96\x81", "\xE2\x96\x81" "ab"}) {
+  for (std::string t : {"<unk>", "<s>", "</s>", "a", "b", "ab", "\xE2\x96\x81",
+                        "\xE2\x96\x81"
+                        "ab"}) {
     tokens.emplace_back(t);
   }
   w.set("tokenizer.ggml.tokens", gguf::MetaValue::array(gguf::ValueType::string, tokens));
@@ -249,8 +286,12 @@ TEST(Load, SentencePieceMergesAcrossSpacesWhenTheVocabularyHasSuch) {
   w.set("general.architecture", "llama");
   w.set("tokenizer.ggml.model", "llama");
   std::vector<gguf::MetaValue> tokens;
-  for (std::string t : {"<unk>", "<s>", "</s>", "\xE2\x96\x81", "a", "b", "\xE2\x96\x81" "a", "a\xE2\x96\x81",
-                        "a\xE2\x96\x81" "b"}) {
+  for (std::string t : {"<unk>", "<s>", "</s>", "\xE2\x96\x81", "a", "b",
+                        "\xE2\x96\x81"
+                        "a",
+                        "a\xE2\x96\x81",
+                        "a\xE2\x96\x81"
+                        "b"}) {
     tokens.emplace_back(t);
   }
   w.set("tokenizer.ggml.tokens", gguf::MetaValue::array(gguf::ValueType::string, tokens));
