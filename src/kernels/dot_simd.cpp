@@ -562,49 +562,190 @@ inline __m512i pair_quants(const uint8_t* b0, const uint8_t* b1, bool single) {
   }
 }
 
+// One pair (b0, b1) of weight blocks against NT activation rows, accumulated into acc/accm.
+template <int NT, Type kKind>
+inline void dot_one_pair(const uint8_t* b0, const uint8_t* b1, bool single, const PairAct* const* xs, int64_t p,
+                         __m512* acc, float* accm) {
+  constexpr bool kSigned = kKind == Type::Q8_0 || kKind == Type::Q4_0 || kKind == Type::Q5_0;
+  const __m512i q = pair_quants<kKind>(b0, b1, single);
+  uint16_t h0, h1 = 0;
+  std::memcpy(&h0, b0, 2);
+  if (!single) std::memcpy(&h1, b1, 2);
+  const __m512 dw = pair_scales(h0, h1);
+  if constexpr (kSigned) {
+    const __m512i aq = _mm512_abs_epi8(q);
+    const __mmask64 neg = _mm512_movepi8_mask(q);
+    for (int t = 0; t < NT; ++t) {
+      const __m512i x = _mm512_loadu_si512(xs[t][p].qs);
+      const __m512i sx = _mm512_mask_sub_epi8(x, neg, _mm512_setzero_si512(), x);
+      const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), aq, sx);
+      const __m512 scale = _mm512_mul_ps(dw, _mm512_loadu_ps(xs[t][p].d));
+      acc[t] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(dot), acc[t]);
+    }
+  } else {
+    uint16_t m0, m1 = 0;
+    std::memcpy(&m0, b0 + 2, 2);
+    if (!single) std::memcpy(&m1, b1 + 2, 2);
+    const float fm0 = h2f(m0), fm1 = h2f(m1);
+    for (int t = 0; t < NT; ++t) {
+      const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_loadu_si512(xs[t][p].qs));
+      const __m512 scale = _mm512_mul_ps(dw, _mm512_loadu_ps(xs[t][p].d));
+      acc[t] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(dot), acc[t]);
+      accm[t] += fm0 * xs[t][p].s[0] + fm1 * xs[t][p].s[1];
+    }
+  }
+}
+
 template <int NT, Type kKind>
 void dot_pairs(const uint8_t* wr, const PairAct* const* xs, int64_t nb, float* out) {
   constexpr size_t kBytes = kKind == Type::Q8_0 ? 34 : kKind == Type::Q4_0 ? 18 : kKind == Type::Q4_1 ? 20
                           : kKind == Type::Q5_0 ? 22 : 24;
-  constexpr bool kSigned = kKind == Type::Q8_0 || kKind == Type::Q4_0 || kKind == Type::Q5_0;
+  // Two accumulator sets, alternating pairs: one chain of FMAs would wait on its latency every pair.
+  __m512 acc0[NT], acc1[NT];
+  float accm[NT] = {};
+  for (int t = 0; t < NT; ++t) acc0[t] = acc1[t] = _mm512_setzero_ps();
+  const int64_t full = nb / 2;  // pairs with two real blocks
+  int64_t p = 0;
+  for (; p + 2 <= full; p += 2) {
+    const uint8_t* b = wr + 2 * p * kBytes;
+    _mm_prefetch(reinterpret_cast<const char*>(b) + 1024, _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(b) + 1024 + 64, _MM_HINT_T0);
+    dot_one_pair<NT, kKind>(b, b + kBytes, false, xs, p, acc0, accm);
+    dot_one_pair<NT, kKind>(b + 2 * kBytes, b + 3 * kBytes, false, xs, p + 1, acc1, accm);
+  }
+  for (; p < (nb + 1) / 2; ++p) {
+    const uint8_t* b = wr + 2 * p * kBytes;
+    dot_one_pair<NT, kKind>(b, b + kBytes, 2 * p + 1 >= nb, xs, p, acc0, accm);
+  }
+  for (int t = 0; t < NT; ++t) out[t] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[t], acc1[t])) + accm[t];
+}
+
+// K-quants, AVX-512: a zmm holds 64 quants. For Q4_K/Q5_K one load of 64 packed bytes unpacks into the
+// groups (4h, 4h+2) (low nibbles) and (4h+1, 4h+3) (high nibbles), so the activation's 256 values are
+// stored in that order (permute_q8k_for_k4); Q6_K unpacks in natural order. bsums stay in natural order.
+void permute_q8k_for_k4(BlockQ8_K* blocks, int64_t n_blocks) {
+  for (int64_t b = 0; b < n_blocks; ++b) {
+    int8_t tmp[256];
+    std::memcpy(tmp, blocks[b].qs, 256);
+    for (int h = 0; h < 2; ++h) {
+      const int order[4] = {4 * h, 4 * h + 2, 4 * h + 1, 4 * h + 3};
+      for (int k = 0; k < 4; ++k) std::memcpy(blocks[b].qs + 128 * h + 32 * k, tmp + 32 * order[k], 32);
+    }
+  }
+}
+
+inline int hsum_epi32_128(__m128i v) {
+  v = _mm_add_epi32(v, _mm_unpackhi_epi64(v, v));
+  v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 1));
+  return _mm_cvtsi128_si32(v);
+}
+
+template <int NT, bool kFive>
+void dot_q45_k_512(const uint8_t* wr, const BlockQ8_K* const* xs, int64_t nb, float* out) {
+  constexpr size_t kBytes = kFive ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  // i16 lane → scale index: zmm h, low nibbles: groups 4h | 4h+2; high nibbles: 4h+1 | 4h+3.
+  const __m512i idx[4] = {
+      _mm512_set_epi16(2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+      _mm512_set_epi16(3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+      _mm512_set_epi16(6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4),
+      _mm512_set_epi16(7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5)};
   __m512 acc[NT];
   float accm[NT] = {};
   for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
-  const int64_t np = (nb + 1) / 2;
-  for (int64_t p = 0; p < np; ++p) {
-    const uint8_t* b0 = wr + 2 * p * kBytes;
-    const uint8_t* b1 = b0 + kBytes;
-    const bool single = 2 * p + 1 >= nb;
-    _mm_prefetch(reinterpret_cast<const char*>(b0) + 1024, _MM_HINT_T0);
-    const __m512i q = pair_quants<kKind>(b0, b1, single);
-    uint16_t h0, h1 = 0;
-    std::memcpy(&h0, b0, 2);
-    if (!single) std::memcpy(&h1, b1, 2);
-    const __m512 dw = pair_scales(h0, h1);
-    if constexpr (kSigned) {
-      const __m512i aq = _mm512_abs_epi8(q);
-      const __mmask64 neg = _mm512_movepi8_mask(q);
-      for (int t = 0; t < NT; ++t) {
-        const __m512i x = _mm512_loadu_si512(xs[t][p].qs);
-        const __m512i sx = _mm512_mask_sub_epi8(x, neg, _mm512_setzero_si512(), x);
-        const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), aq, sx);
-        const __m512 scale = _mm512_mul_ps(dw, _mm512_loadu_ps(xs[t][p].d));
-        acc[t] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(dot), acc[t]);
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = wr + b * kBytes;
+    _mm_prefetch(reinterpret_cast<const char*>(blk) + 2 * kBytes, _MM_HINT_T0);
+    uint16_t dh, mh;
+    std::memcpy(&dh, blk, 2);
+    std::memcpy(&mh, blk + 2, 2);
+    const __m128i sm8 = k4_scales_mins(blk + 4);
+    const __m128i mins16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm8, sm8));
+    const __m512i sc16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm8));
+    const uint8_t* qs = blk + (kFive ? 48 : 16);
+    __m512i q[4], s[4];
+    __m512i hb = kFive ? _mm512_broadcast_i64x4(load256(blk + 16)) : _mm512_setzero_si512();
+    for (int h = 0; h < 2; ++h) {
+      const __m512i raw = _mm512_loadu_si512(qs + 64 * h);
+      q[2 * h] = _mm512_and_si512(raw, m4);
+      q[2 * h + 1] = _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4);
+      if constexpr (kFive) {
+        // Bits of groups (4h, 4h+2) for the low nibbles, (4h+1, 4h+3) for the high ones.
+        const __m512i lo_bits = _mm512_inserti64x4(_mm512_set1_epi8(static_cast<char>(1 << (4 * h))),
+                                                   _mm256_set1_epi8(static_cast<char>(1 << (4 * h + 2))), 1);
+        const __m512i hi_bits = _mm512_inserti64x4(_mm512_set1_epi8(static_cast<char>(1 << (4 * h + 1))),
+                                                   _mm256_set1_epi8(static_cast<char>(1 << (4 * h + 3))), 1);
+        const __m512i bit4 = _mm512_set1_epi8(0x10);
+        q[2 * h] = _mm512_mask_add_epi8(q[2 * h], _mm512_test_epi8_mask(hb, lo_bits), q[2 * h], bit4);
+        q[2 * h + 1] = _mm512_mask_add_epi8(q[2 * h + 1], _mm512_test_epi8_mask(hb, hi_bits), q[2 * h + 1], bit4);
       }
-    } else {
-      uint16_t m0, m1 = 0;
-      std::memcpy(&m0, b0 + 2, 2);
-      if (!single) std::memcpy(&m1, b1 + 2, 2);
-      const float fm0 = h2f(m0), fm1 = h2f(m1);
-      for (int t = 0; t < NT; ++t) {
-        const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_loadu_si512(xs[t][p].qs));
-        const __m512 scale = _mm512_mul_ps(dw, _mm512_loadu_ps(xs[t][p].d));
-        acc[t] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(dot), acc[t]);
-        accm[t] += fm0 * xs[t][p].s[0] + fm1 * xs[t][p].s[1];
-      }
+      s[2 * h] = _mm512_permutexvar_epi16(idx[2 * h], sc16);
+      s[2 * h + 1] = _mm512_permutexvar_epi16(idx[2 * h + 1], sc16);
+    }
+    const float dw = h2f(dh), dmin = h2f(mh);
+    for (int t = 0; t < NT; ++t) {
+      const BlockQ8_K& x = xs[t][b];
+      // Two dpwssd chains: each has a 4-5 cycle latency.
+      __m512i sumi0 = _mm512_setzero_si512(), sumi1 = _mm512_setzero_si512();
+      sumi0 = _mm512_dpwssd_epi32(sumi0, _mm512_maddubs_epi16(q[0], _mm512_loadu_si512(x.qs)), s[0]);
+      sumi1 = _mm512_dpwssd_epi32(sumi1, _mm512_maddubs_epi16(q[1], _mm512_loadu_si512(x.qs + 64)), s[1]);
+      sumi0 = _mm512_dpwssd_epi32(sumi0, _mm512_maddubs_epi16(q[2], _mm512_loadu_si512(x.qs + 128)), s[2]);
+      sumi1 = _mm512_dpwssd_epi32(sumi1, _mm512_maddubs_epi16(q[3], _mm512_loadu_si512(x.qs + 192)), s[3]);
+      const __m512i sumi = _mm512_add_epi32(sumi0, sumi1);
+      const __m256i bs = load256(x.bsums);
+      const __m128i pair_sums = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
+      accm[t] += dmin * x.d * static_cast<float>(hsum_epi32_128(_mm_madd_epi16(mins16, pair_sums)));
+      acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(dw * x.d), _mm512_cvtepi32_ps(sumi), acc[t]);
     }
   }
-  for (int t = 0; t < NT; ++t) out[t] = _mm512_reduce_add_ps(acc[t]) + accm[t];
+  for (int t = 0; t < NT; ++t) out[t] = _mm512_reduce_add_ps(acc[t]) - accm[t];
+}
+
+template <int NT>
+void dot_q6_k_512(const uint8_t* wr, const BlockQ8_K* const* xs, int64_t nb, float* out) {
+  const auto* w = reinterpret_cast<const BlockQ6_K*>(wr);
+  const __m512i m4 = _mm512_set1_epi8(0x0F), m2 = _mm512_set1_epi8(0x03);
+  // i16 lane → scale index within the half: lanes 8j..8j+7 hold group j (16 values) of a zmm.
+  const __m512i idx_lo = _mm512_set_epi16(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1,
+                                          0, 0, 0, 0, 0, 0, 0, 0);
+  const __m512i idx_hi = _mm512_add_epi16(idx_lo, _mm512_set1_epi16(4));
+  __m512 acc[NT];
+  float accc[NT] = {};
+  for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    _mm_prefetch(reinterpret_cast<const char*>(&w[b + 2]), _MM_HINT_T0);
+    const __m256i sc16_256 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].scales)));
+    __m512i q[4], s[4];
+    for (int h = 0; h < 2; ++h) {
+      const __m512i ql = _mm512_loadu_si512(w[b].ql + 64 * h);
+      const __m256i qh = load256(w[b].qh + 32 * h);
+      // low nibbles: values 0..63 of the half (q1 | q2), high bits from qh bits 0-1 | 2-3.
+      const __m512i h_lo = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
+      const __m512i h_hi = _mm512_srli_epi16(h_lo, 4);
+      q[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, m4), _mm512_slli_epi16(_mm512_and_si512(h_lo, m2), 4));
+      q[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4),
+                                     _mm512_slli_epi16(_mm512_and_si512(h_hi, m2), 4));
+      const __m512i sc = _mm512_castsi256_si512(h == 0 ? sc16_256 : _mm256_permute2x128_si256(sc16_256, sc16_256, 0x11));
+      s[2 * h] = _mm512_permutexvar_epi16(idx_lo, sc);
+      s[2 * h + 1] = _mm512_permutexvar_epi16(idx_hi, sc);
+    }
+    const float dw = h2f(w[b].d);
+    for (int t = 0; t < NT; ++t) {
+      const BlockQ8_K& x = xs[t][b];
+      __m512i sumi0 = _mm512_setzero_si512(), sumi1 = _mm512_setzero_si512();
+      sumi0 = _mm512_dpwssd_epi32(sumi0, _mm512_maddubs_epi16(q[0], _mm512_loadu_si512(x.qs)), s[0]);
+      sumi1 = _mm512_dpwssd_epi32(sumi1, _mm512_maddubs_epi16(q[1], _mm512_loadu_si512(x.qs + 64)), s[1]);
+      sumi0 = _mm512_dpwssd_epi32(sumi0, _mm512_maddubs_epi16(q[2], _mm512_loadu_si512(x.qs + 128)), s[2]);
+      sumi1 = _mm512_dpwssd_epi32(sumi1, _mm512_maddubs_epi16(q[3], _mm512_loadu_si512(x.qs + 192)), s[3]);
+      const __m512i sumi = _mm512_add_epi32(sumi0, sumi1);
+      const __m256i pc = _mm256_madd_epi16(sc16_256, load256(x.bsums));
+      const int corr = hsum_epi32_128(_mm_add_epi32(_mm256_castsi256_si128(pc), _mm256_extracti128_si256(pc, 1)));
+      const float d = dw * x.d;
+      accc[t] += d * static_cast<float>(32 * corr);
+      acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi), acc[t]);
+    }
+  }
+  for (int t = 0; t < NT; ++t) out[t] = _mm512_reduce_add_ps(acc[t]) - accc[t];
 }
 #endif  // HWY_AVX3_DL
 
@@ -662,6 +803,10 @@ void convert_act_target(Type type, const float* x, int64_t ne0, uint8_t* dst) {
     case Type::Q4_1: case Type::Q5_1:
       convert_pairs(x, ne0, reinterpret_cast<PairAct*>(dst), true);
       return;
+    case Type::Q4_K: case Type::Q5_K:
+      convert_act_blocks(type, x, ne0, dst);
+      permute_q8k_for_k4(reinterpret_cast<BlockQ8_K*>(dst), ne0 / kQKK);
+      return;
     default: break;
   }
 #endif
@@ -677,6 +822,9 @@ void rows_dot_target(const RowsDot& job) {
     case Type::Q4_1: OCCAM_ROWS(PairAct, dot_pairs, , Type::Q4_1)(job, nb32); return;
     case Type::Q5_0: OCCAM_ROWS(PairAct, dot_pairs, , Type::Q5_0)(job, nb32); return;
     case Type::Q5_1: OCCAM_ROWS(PairAct, dot_pairs, , Type::Q5_1)(job, nb32); return;
+    case Type::Q4_K: OCCAM_ROWS(BlockQ8_K, dot_q45_k_512, , false)(job, nbk); return;
+    case Type::Q5_K: OCCAM_ROWS(BlockQ8_K, dot_q45_k_512, , true)(job, nbk); return;
+    case Type::Q6_K: OCCAM_ROWS(BlockQ8_K, dot_q6_k_512)(job, nbk); return;
     default: break;
   }
 #endif
