@@ -72,6 +72,14 @@ std::size_t separator_length_before(std::string_view text, std::size_t pos);
 bool word_boundary_before(std::string_view text, std::size_t pos, std::string_view also = {});
 bool word_boundary_after(std::string_view text, std::size_t pos, std::string_view also = {});
 
+// Start of a fixed-size candidate that ends at `end`: walks back over `count` characters accepted by
+// `significant` (ASCII digits, or also the A/B of a Corsican NIR), with at most one group separator
+// between two of them. Fixed-structure detectors (NIR, SIREN, SIRET, French phone numbers) use it
+// instead of Vectorscan's start-of-match tracking; returns `end` when the walk fails.
+std::size_t fixed_candidate_start(std::string_view text, std::size_t end, std::size_t count,
+                                  bool (*significant)(char));
+bool is_ascii_digit(char c);
+
 // The ASCII digits of text[start, end), in order.
 std::string digits_of(std::string_view text, std::size_t start, std::size_t end);
 

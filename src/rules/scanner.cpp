@@ -266,6 +266,7 @@ Result<std::vector<Finding>> PiiScanner::scan(std::string_view text) const {
 
   std::vector<Finding> candidates;
   for (const RawMatch& m : matches) {
+    if (m.from >= m.to) continue;  // a walk back that found no candidate start
     const PatternRef& ref = impl_->id_to_pattern[m.id];
     ref.detector->confirm(text, ref.index, m.from, m.to, candidates);
   }

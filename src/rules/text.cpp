@@ -86,6 +86,19 @@ bool word_boundary_after(std::string_view text, std::size_t pos, std::string_vie
   return !is_word_at(text, pos, also);
 }
 
+bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
+
+std::size_t fixed_candidate_start(std::string_view text, std::size_t end, std::size_t count,
+                                  bool (*significant)(char)) {
+  std::size_t pos = end;
+  for (std::size_t seen = 0; seen < count; ++seen) {
+    if (seen > 0 && pos > 0 && !significant(text[pos - 1])) pos -= separator_length_before(text, pos);
+    if (pos == 0 || !significant(text[pos - 1])) return end;
+    --pos;
+  }
+  return pos;
+}
+
 std::string digits_of(std::string_view text, std::size_t start, std::size_t end) {
   std::string digits;
   for (std::size_t i = start; i < end && i < text.size(); ++i) {

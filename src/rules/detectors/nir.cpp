@@ -16,7 +16,15 @@ class NirDetector final : public Detector {
   std::vector<CandidatePattern> patterns() const override {
     std::string s = std::string(kGroupSeparator) + "?";
     return {{"[123478]" + s + "[0-9]{2}" + s + "[0-9]{2}" + s + "(?:[0-9]{2}|2[ABab])" + s + "[0-9]{3}" + s +
-             "[0-9]{3}" + s + "[0-9]{2}"}};
+                 "[0-9]{3}" + s + "[0-9]{2}",
+             false}};
+  }
+
+  std::size_t candidate_start(std::string_view text, std::size_t, std::size_t end, std::size_t,
+                              std::size_t) const override {
+    return fixed_candidate_start(text, end, 15, [](char c) {
+      return is_ascii_digit(c) || c == 'A' || c == 'B' || c == 'a' || c == 'b';
+    });
   }
 
   void confirm(std::string_view text, std::size_t, std::size_t start, std::size_t end,

@@ -23,12 +23,18 @@ class PhoneDetector final : public Detector {
   std::string_view kind() const override { return "PHONE"; }
   std::vector<CandidatePattern> patterns() const override {
     return {
-        {"0[1-9](?:" + sep() + "[0-9]{2}){4}"},
+        {"0[1-9](?:" + sep() + "[0-9]{2}){4}", false},
         {R"((?:\+|00) ?33 ?(?:\(0\) ?)?[1-9](?:)" + sep() + "[0-9]{2}){4}"},
         {R"(\+[1-9](?:)" + sep() + R"((?:\([0-9]{1,4}\)|[0-9]))+(?: ?(?:x|ext\.?) ?[0-9]{1,5})?)"},
         {"00[1-9](?:" + sep() + R"([0-9]){6,}(?: ?(?:x|ext\.?) ?[0-9]{1,5})?)"},
         {R"((?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[\-.])[2-9][0-9]{2}[\-.][0-9]{4}(?: ?(?:x|ext\.?) ?[0-9]{1,5})?)"},
     };
+  }
+
+  // Only the French national pattern (ten digits) is compiled without start-of-match tracking.
+  std::size_t candidate_start(std::string_view text, std::size_t, std::size_t end, std::size_t,
+                              std::size_t) const override {
+    return fixed_candidate_start(text, end, 10, is_ascii_digit);
   }
 
   void confirm(std::string_view text, std::size_t pattern, std::size_t start, std::size_t end,

@@ -15,7 +15,12 @@ class SirenDetector final : public Detector {
   std::string_view kind() const override { return "SIREN"; }
   std::vector<CandidatePattern> patterns() const override {
     std::string s = std::string(kGroupSeparator) + "?";
-    return {{"[0-9]{3}" + s + "[0-9]{3}" + s + "[0-9]{3}"}};
+    return {{"[0-9]{3}" + s + "[0-9]{3}" + s + "[0-9]{3}", false}};
+  }
+
+  std::size_t candidate_start(std::string_view text, std::size_t, std::size_t end, std::size_t,
+                              std::size_t) const override {
+    return fixed_candidate_start(text, end, 9, is_ascii_digit);
   }
 
   void confirm(std::string_view text, std::size_t, std::size_t start, std::size_t end,
