@@ -235,7 +235,9 @@ struct TensorInfo {
   uint64_t offset = 0;       // relative to the data section, as stored
   uint64_t file_offset = 0;  // absolute: data_offset + offset
   uint64_t info_offset = 0;  // where this tensor's info record starts in the file
-  const uint8_t* data = nullptr;  // into the mapping (aligned to the file's alignment)
+  // Into the mapping: aligned to the file's alignment for File::open (page-aligned mapping); for
+  // open_bytes, aligned as far as the caller's buffer is.
+  const uint8_t* data = nullptr;
 
   std::span<const uint8_t> bytes() const { return {data, static_cast<size_t>(n_bytes)}; }
   std::span<const uint64_t> shape() const { return {ne.data(), n_dims}; }
