@@ -182,6 +182,10 @@ class Backend {
   virtual Task<Result<GenerateResult>> generate(const GenerateRequest& request, const DeltaSink* sink) = 0;
 
   virtual Task<Result<EmbeddingResult>> embed(const EmbeddingRequest& request) = 0;
+
+  // Closes what the backend keeps open on `context` between requests (kept-alive sockets). Called by the
+  // server after its threads stopped and before their contexts are destroyed.
+  virtual void close_idle(boost::asio::execution_context& context) { (void)context; }
 };
 
 // ---- registry -------------------------------------------------------------------------------------

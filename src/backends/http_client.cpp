@@ -106,6 +106,17 @@ std::size_t HttpClient::idle_connections() const {
   return n;
 }
 
+void HttpClient::close_idle(asio::execution_context& context) {
+  std::vector<std::unique_ptr<Connection>> closing;
+  {
+    std::lock_guard lock(impl_->mutex);
+    auto it = impl_->idle.find(&context);
+    if (it == impl_->idle.end()) return;
+    closing = std::move(it->second);
+    impl_->idle.erase(it);
+  }
+}
+
 namespace {
 
 // One exchange on an open connection. Returns the stage reached on failure.
@@ -145,11 +156,15 @@ Task<Status> exchange(Stream& stream, Connection& conn, const HttpEndpoint& endp
     stage = HttpStage::body;
     auto [rec, rn] = co_await http::async_read(stream, conn.buffer, parser, nothrow);
     if (rec == http::error::need_buffer) rec = {};
-    if (rec) co_return network_error(rec, "reading the response body", endpoint);
+    // Hand over what arrived even when the connection broke right after it.
     std::size_t got = sizeof(piece) - parser.get().body().size;
     if (got > 0 && handlers.on_body) {
       stage = HttpStage::handler;
       OCCAM_CO_TRY(co_await handlers.on_body(std::string_view(piece, got)));
+    }
+    if (rec) {
+      stage = HttpStage::body;
+      co_return network_error(rec, "reading the response body", endpoint);
     }
   }
   reusable = parser.get().keep_alive();
@@ -215,10 +230,13 @@ Task<Status> HttpClient::post(std::string_view path, std::string body,
       }
     }
     bool reusable = false;
-    Status st = conn->tls ? co_await exchange(*conn->tls, *conn, endpoint_, request, timeouts, deadline, handlers,
-                                              stage, reusable)
-                          : co_await exchange(*conn->plain, *conn, endpoint_, request, timeouts, deadline, handlers,
-                                              stage, reusable);
+    // (No co_await inside ?: — GCC 12 miscompiles suspensions in conditional operands.)
+    Status st = ok_status();
+    if (conn->tls) {
+      st = co_await exchange(*conn->tls, *conn, endpoint_, request, timeouts, deadline, handlers, stage, reusable);
+    } else {
+      st = co_await exchange(*conn->plain, *conn, endpoint_, request, timeouts, deadline, handlers, stage, reusable);
+    }
     if (st.ok()) {
       conn->lowest().expires_never();
       if (reusable) impl_->give_back(context, std::move(conn));

@@ -72,6 +72,8 @@ class HttpClient {
 
   // Connections currently idle in the pools (for tests: kept-alive reuse and no leaks).
   std::size_t idle_connections() const;
+  // Closes the idle connections that belong to `context` (before that context is destroyed).
+  void close_idle(boost::asio::execution_context& context);
 
  private:
   struct Impl;

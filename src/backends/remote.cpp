@@ -295,6 +295,8 @@ class RemoteBackend final : public Backend {
     }
   }
 
+  void close_idle(asio::execution_context& context) override { upstream_->client.close_idle(context); }
+
   Task<Result<EmbeddingResult>> embed(const EmbeddingRequest& request) override {
     std::string body = write_embedding_request(request, s_.upstream_model);
     auto started = std::chrono::steady_clock::now();

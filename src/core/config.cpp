@@ -18,6 +18,8 @@ struct ConfigNode::Impl {
   std::string path;
   int line = 0;    // 1-based; of the node, or of its parent map when absent
   int column = 0;
+  int key_line = 0;  // of the key that names this node in its map (0: none)
+  int key_column = 0;
 };
 
 namespace {
@@ -143,6 +145,8 @@ Result<std::vector<std::pair<std::string, ConfigNode>>> ConfigNode::entries() co
     YAML::Mark mark = it->second.IsNull() ? it->first.Mark() : it->second.Mark();
     impl->line = mark.line + 1;
     impl->column = mark.column + 1;
+    impl->key_line = it->first.Mark().line + 1;
+    impl->key_column = it->first.Mark().column + 1;
     for (const auto& seen : out) {
       if (seen.first == it->first.Scalar()) {
         return make_error(ErrorCode::invalid_argument, "{}:{}:{}: duplicate key '{}'", *impl_->source,
@@ -187,7 +191,9 @@ Status ConfigNode::check_keys(const std::vector<std::string_view>& allowed) cons
     if (!known) {
       std::string list;
       for (std::string_view name : allowed) list += fmt::format("{}{}", list.empty() ? "" : ", ", name);
-      return value.error("unknown key '{}' (expected one of: {})", key, list);
+      // Point at the key itself, which is what is wrong.
+      return make_error(ErrorCode::invalid_argument, "{}:{}:{}: {}: unknown key '{}' (expected one of: {})",
+                        *value.impl_->source, value.impl_->key_line, value.impl_->key_column, value.path(), key, list);
     }
   }
   return ok_status();

@@ -58,6 +58,11 @@ class Gateway {
   HttpReply error_reply(int status, std::string_view message, std::string_view type, std::string_view code,
                         std::string_view param = {});
 
+  // See Backend::close_idle.
+  void close_idle(boost::asio::execution_context& context) {
+    for (Model& m : models_) m.backend->close_idle(context);
+  }
+
   Metrics& metrics() { return metrics_; }
   void set_draining() { draining_ = true; }
   const GatewayConfig& config() const { return config_; }

@@ -140,6 +140,7 @@ struct Server::Impl {
     } leave{worker, &state, gateway->metrics()};
 
     beast::flat_buffer buffer;
+    bool linger = false;  // set when the connection ends on an error reply
     while (!worker.draining) {
       state.idle = true;
       if (buffer.size() == 0) {
@@ -155,13 +156,21 @@ struct Server::Impl {
       stream.expires_after(limits().header_timeout);
       auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, nothrow);
       if (hec) {
-        if (hec == http::error::header_limit) {
+        if (hec == http::error::body_limit) {  // the announced Content-Length is already too large
           beast::error_code wec;
+          linger = true;
+          co_await write_reply(stream, gateway->error_reply(413, fmt::format("request body larger than {} bytes",
+                                                                             limits().max_body_bytes),
+                                                            "invalid_request_error", "body_too_large"), false, wec);
+        } else if (hec == http::error::header_limit) {
+          beast::error_code wec;
+          linger = true;
           co_await write_reply(stream, gateway->error_reply(431, "request headers too large", "invalid_request_error",
                                                              "headers_too_large"), false, wec);
         } else if (hec != beast::error::timeout && hec != http::error::end_of_stream && hec != asio::error::eof &&
                    hec != asio::error::operation_aborted && hec != asio::error::connection_reset) {
           beast::error_code wec;
+          linger = true;
           co_await write_reply(stream, gateway->error_reply(400, fmt::format("malformed HTTP request: {}", hec.message()),
                                                              "invalid_request_error", "bad_http"), false, wec);
         }
@@ -170,6 +179,7 @@ struct Server::Impl {
       auto& head = parser.get();
       if (parser.content_length() && *parser.content_length() > limits().max_body_bytes) {
         beast::error_code wec;
+        linger = true;
         co_await write_reply(stream, gateway->error_reply(413, fmt::format("request body larger than {} bytes",
                                                                            limits().max_body_bytes),
                                                           "invalid_request_error", "body_too_large"), false, wec);
@@ -186,11 +196,13 @@ struct Server::Impl {
       if (bec) {
         if (bec == http::error::body_limit) {
           beast::error_code wec;
+          linger = true;
           co_await write_reply(stream, gateway->error_reply(413, fmt::format("request body larger than {} bytes",
                                                                              limits().max_body_bytes),
                                                             "invalid_request_error", "body_too_large"), false, wec);
         } else if (bec == beast::error::timeout) {
           beast::error_code wec;
+          linger = true;
           co_await write_reply(stream, gateway->error_reply(408, "request body not received in time",
                                                              "invalid_request_error", "request_timeout"), false, wec);
         }
@@ -215,6 +227,18 @@ struct Server::Impl {
     }
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (linger) {
+      // After an error reply the client may still be sending its body; closing with unread bytes would
+      // reset the connection and could destroy the reply before the client reads it. Read a little first.
+      stream.expires_after(std::chrono::milliseconds(500));
+      char sink[16384];
+      std::size_t drained = 0;
+      while (drained < (std::size_t{4} << 20)) {
+        auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), nothrow);
+        if (ec) break;
+        drained += n;
+      }
+    }
     stream.close();
   }
 
@@ -255,6 +279,11 @@ Server::~Server() {
     wait();
   }
   if (impl_->drain_timer.joinable()) impl_->drain_timer.join();
+  // Order matters: pooled upstream sockets die before their io_contexts; suspended coroutines (only after
+  // a forced stop) die with their io_contexts while the gateway they point to is still alive.
+  for (auto& worker : impl_->workers) impl_->gateway->close_idle(worker->ioc);
+  impl_->workers.clear();
+  impl_->gateway.reset();
 }
 
 Result<std::unique_ptr<Server>> Server::create(const GatewayConfig& config) {
