@@ -14,14 +14,14 @@ namespace {
 
 struct TrainArgs {
   std::string data, output, text_field = "text", label_field = "label", split_field = "split";
-  std::string model = "logreg", oos_label;
+  std::string model = "auto", oos_label;
   std::vector<std::string> numeric_fields;
   std::vector<double> c_grid;
   uint32_t hash_bits = 20;
   std::vector<uint32_t> word_ngrams{1, 2}, char_ngrams{2, 5};
   bool fold_accents = false, signed_hash = false, no_refit = false, json = false, quiet = false;
   float word_weight = 0.5f;
-  double validation_fraction = 0.1;
+  double validation_fraction = 0.1, max_in_scope_loss = 0.02;
   uint64_t seed = 42;
   int threads = 2;
 };
@@ -71,8 +71,10 @@ int run_train(const TrainArgs& a) {
   options.features.word_weight = a.word_weight;
   options.c_grid = a.c_grid;
   options.oos_label = a.oos_label;
+  options.max_in_scope_loss = a.max_in_scope_loss;
   options.validation_fraction = a.validation_fraction;
   options.refit_on_carved = !a.no_refit;
+  options.refit_with_validation = !a.no_refit;
   options.seed = a.seed;
   options.threads = a.threads;
   const auto start = std::chrono::steady_clock::now();
@@ -92,7 +94,9 @@ int run_train(const TrainArgs& a) {
   if (a.json) {
     boost::json::object o;
     o["model"] = a.output;
-    o["kind"] = std::string(ml::to_string(*kind));
+    o["kind"] = std::string(ml::to_string(model->kind()));
+    o["members"] = report.description;
+    o["refit"] = report.refit;
     o["labels"] = model->labels().size();
     o["train_examples"] = report.train_examples;
     o["validation_examples"] = report.validation_examples;
@@ -107,10 +111,12 @@ int run_train(const TrainArgs& a) {
     o["seconds"] = report.seconds;
     std::cout << boost::json::serialize(o) << "\n";
   } else {
-    std::printf("model      %s (%s, %zu labels, %zu features)\n", a.output.c_str(), std::string(ml::to_string(*kind)).c_str(),
-                model->labels().size(), report.features);
-    std::printf("examples   %zu train, %zu validation%s\n", report.train_examples, report.validation_examples,
-                report.validation_carved ? " (carved from train)" : "");
+    std::printf("model      %s (%s: %s, %zu labels, %zu features)\n", a.output.c_str(),
+                std::string(ml::to_string(model->kind())).c_str(), report.description.c_str(), model->labels().size(),
+                report.features);
+    std::printf("examples   %zu train, %zu validation%s%s\n", report.train_examples, report.validation_examples,
+                report.validation_carved ? " (carved from train)" : "",
+                report.refit ? "; final weights refit on train + validation" : "");
     std::printf("chosen C   %g (validation accuracy %.4f)\n", report.chosen_c, report.validation_accuracy);
     std::printf("calibrated temperature %.3f, validation ECE %.4f -> %.4f\n", report.temperature, report.ece_before,
                 report.ece_after);
@@ -131,8 +137,13 @@ CommandRun setup_train(CLI::App& app) {
       ->capture_default_str();
   classify->add_option("--split-field", args->split_field, "field holding train/validation/test")
       ->capture_default_str();
-  classify->add_option("--model", args->model, "logreg, svm or xgboost")->capture_default_str();
+  classify->add_option("--model", args->model,
+                       "auto (best of nb, svm, logreg and their pairwise ensembles on validation), logreg, svm, "
+                       "nb or xgboost")
+      ->capture_default_str();
   classify->add_option("--oos-label", args->oos_label, "the out-of-scope label (trained as a class + threshold)");
+  classify->add_option("--max-in-scope-loss", args->max_in_scope_loss,
+                       "in-scope accuracy the OOS threshold may cost on validation")->capture_default_str();
   classify->add_option("--numeric-field", args->numeric_fields, "numeric feature field (xgboost), repeatable");
   classify->add_option("--c", args->c_grid, "regularisation candidates (default: a grid per model)");
   classify->add_option("--hash-bits", args->hash_bits, "hash buckets per view = 2^bits")->capture_default_str();
@@ -146,7 +157,7 @@ CommandRun setup_train(CLI::App& app) {
   classify->add_flag("--signed-hash", args->signed_hash, "signed feature hashing");
   classify->add_option("--validation-fraction", args->validation_fraction,
                        "share of train carved for validation when the data has none")->capture_default_str();
-  classify->add_flag("--no-refit", args->no_refit, "keep the model trained without the carved validation rows");
+  classify->add_flag("--no-refit", args->no_refit, "keep the weights trained without the validation rows");
   classify->add_option("--seed", args->seed, "seed for the carved validation split")->capture_default_str();
   classify->add_option("--threads", args->threads, "training threads")->capture_default_str();
   classify->add_flag("--json", args->json, "print the training report as one JSON object");

@@ -137,7 +137,8 @@ double expected_calibration_error(std::span<const float> confidence, std::span<c
 }
 
 float choose_oos_threshold(std::span<const float> confidence, std::span<const uint8_t> is_oos,
-                           std::span<const uint8_t> predicted_oos, std::span<const uint8_t> in_scope_correct) {
+                           std::span<const uint8_t> predicted_oos, std::span<const uint8_t> in_scope_correct,
+                           double max_in_scope_loss) {
   const size_t n = confidence.size();
   size_t n_in = 0, n_oos = 0;
   for (size_t i = 0; i < n; ++i) (is_oos[i] ? n_oos : n_in)++;
@@ -145,37 +146,24 @@ float choose_oos_threshold(std::span<const float> confidence, std::span<const ui
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return confidence[x] < confidence[y]; });
-  // Threshold t = 0 first: only the OOS class rejects.
-  size_t kept_correct = 0, rejected_oos = 0;
+  size_t kept_correct = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (is_oos[i]) rejected_oos += predicted_oos[i];
-    else kept_correct += (!predicted_oos[i] && in_scope_correct[i]);
+    if (!is_oos[i]) kept_correct += (!predicted_oos[i] && in_scope_correct[i]);
   }
-  auto score = [&] {
-    return static_cast<double>(kept_correct) / static_cast<double>(n_in) +
-           static_cast<double>(rejected_oos) / static_cast<double>(n_oos);
-  };
-  double best = score();
+  const double floor = static_cast<double>(kept_correct) / static_cast<double>(n_in) - max_in_scope_loss - 1e-12;
   float best_t = 0.0f;
-  // Raising t past confidence[order[p]] rejects that example too.
+  // Raising t past confidence c rejects every example with confidence ≤ c; in-scope accuracy only
+  // falls and OOS recall only rises, so the last feasible t is the answer.
   for (size_t p = 0; p < n;) {
     const float c = confidence[order[p]];
     size_t q = p;
     while (q < n && confidence[order[q]] == c) {
       size_t i = order[q];
-      if (!predicted_oos[i]) {
-        if (is_oos[i]) ++rejected_oos;
-        else if (in_scope_correct[i]) --kept_correct;
-      }
+      if (!predicted_oos[i] && !is_oos[i] && in_scope_correct[i]) --kept_correct;
       ++q;
     }
-    // Every example with confidence ≤ c is now rejected: the threshold sits just above c.
-    const float t = q < n ? (c + confidence[order[q]]) / 2.0f : std::nextafter(c, 2.0f);
-    double s = score();
-    if (s > best + 1e-12) {
-      best = s;
-      best_t = std::min(t, 1.0f);
-    }
+    if (static_cast<double>(kept_correct) / static_cast<double>(n_in) < floor) break;
+    best_t = std::min(1.0f, q < n ? (c + confidence[order[q]]) / 2.0f : std::nextafter(c, 2.0f));
     p = q;
   }
   return best_t;

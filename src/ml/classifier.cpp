@@ -18,6 +18,7 @@ std::string_view to_string(ModelKind kind) {
     case ModelKind::svm: return "svm";
     case ModelKind::xgboost: return "xgboost";
     case ModelKind::nb: return "nb";
+    case ModelKind::ensemble: return "ensemble";
     case ModelKind::automatic: return "auto";
   }
   return "unknown";

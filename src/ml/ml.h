@@ -24,8 +24,9 @@
 namespace occam::ml {
 
 // nb: complement naive Bayes on the same features (a linear model in closed form).
-// automatic (training only): the best of logreg and nb on validation.
-enum class ModelKind : uint8_t { logreg = 0, svm = 1, xgboost = 2, nb = 3, automatic = 255 };
+// ensemble: the temperature-scaled logit sum of two linear families (one linear model).
+// automatic (training only): the best on validation of nb, svm, logreg and their pairwise ensembles.
+enum class ModelKind : uint8_t { logreg = 0, svm = 1, xgboost = 2, nb = 3, ensemble = 4, automatic = 255 };
 std::string_view to_string(ModelKind kind);
 Result<ModelKind> parse_model_kind(std::string_view name);
 
@@ -37,6 +38,9 @@ struct TrainOptions {
   // A label that means "none of the intents" (e.g. "oos"). It is trained as a class, and a
   // confidence threshold is chosen on validation on top of it.
   std::string oos_label;
+  // The threshold may cost at most this much in-scope accuracy on validation (absolute; see
+  // internal/calibration.h for the rule).
+  double max_in_scope_loss = 0.02;
   // Carved from train (stratified, fixed seed) when the data has no validation split.
   double validation_fraction = 0.1;
   uint64_t seed = 42;
@@ -45,7 +49,7 @@ struct TrainOptions {
   bool refit_on_carved = true;
   // Same after choosing them on an official validation split: the final weights see train +
   // validation (calibration and threshold stay those measured on validation).
-  bool refit_with_validation = false;
+  bool refit_with_validation = true;
   int threads = 2;
   // liblinear stopping tolerance (its dual solvers' eps).
   double tolerance = 0.1;
@@ -75,6 +79,7 @@ struct Prediction {
 // What training chose, for reports.
 struct TrainReport {
   ModelKind kind = ModelKind::logreg;  // the family that won on validation
+  std::string description;             // e.g. "logreg(C=16) + svm(C=0.3)"
   bool refit = false;
   size_t train_examples = 0;
   size_t validation_examples = 0;

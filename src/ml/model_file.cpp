@@ -112,7 +112,7 @@ Result<std::shared_ptr<Model>> deserialize(std::string_view bytes) {
   auto model = std::make_shared<Model>();
   ByteReader r(payload, kHeaderSize);
   OCCAM_ASSIGN_OR_RETURN(uint8_t kind, r.scalar<uint8_t>("kind"));
-  if (kind > static_cast<uint8_t>(ModelKind::nb)) {
+  if (kind > static_cast<uint8_t>(ModelKind::ensemble)) {
     return invalid(fmt::format("field 'kind' at byte {}: unknown model kind {}", kHeaderSize, kind));
   }
   model->kind = static_cast<ModelKind>(kind);

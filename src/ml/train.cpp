@@ -79,8 +79,17 @@ Featurized featurize(const Featurizer& featurizer, const std::vector<const Examp
   return out;
 }
 
+struct Member {
+  ModelKind kind;
+  double c;
+  float scale;  // logits are multiplied by it before the members are summed (1 / temperature)
+};
+
 struct Candidate {
   ModelKind kind = ModelKind::logreg;
+  std::vector<Member> members;
+  std::vector<float> logits;  // on the validation rows
+  float temperature = 1.0f;
   internal::LinearWeights weights;
   std::shared_ptr<internal::XgbBooster> booster;
   double c = 0.0;
@@ -149,12 +158,14 @@ double oos_objective(const OosInputs& in, float threshold) {
   return (n_in ? kept / n_in : 0.0) + (n_oos ? rejected / n_oos : 0.0);
 }
 
-std::vector<double> default_grid(ModelKind kind) {
+// With `automatic` the grids are shorter: training time stays within budget on 15k examples.
+std::vector<double> default_grid(ModelKind kind, bool automatic) {
   switch (kind) {
-    case ModelKind::svm: return {0.1, 0.3, 1.0};
-    case ModelKind::logreg: return {4.0, 16.0, 64.0};
+    case ModelKind::svm: return automatic ? std::vector{0.3, 1.0} : std::vector{0.1, 0.3, 1.0};
+    case ModelKind::logreg: return automatic ? std::vector{16.0} : std::vector{4.0, 16.0, 64.0};
     case ModelKind::xgboost: return {0.0};
     case ModelKind::nb: return {0.03, 0.1, 0.3};  // smoothing alpha
+    case ModelKind::ensemble:
     case ModelKind::automatic: break;
   }
   return {1.0};
@@ -169,6 +180,9 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
   };
   OCCAM_TRY(options.features.validate());
   const bool automatic = options.kind == ModelKind::automatic;
+  if (options.kind == ModelKind::ensemble) {
+    return make_error(ErrorCode::invalid_argument, "ensembles are chosen by the automatic model selection");
+  }
   if ((options.kind == ModelKind::xgboost || options.kind == ModelKind::nb) && data.multi_label) {
     return make_error(ErrorCode::unsupported, "{} models are multi-class only; use logreg or svm",
                       to_string(options.kind));
@@ -253,24 +267,73 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
   for (size_t i : val_rows) val_truth.push_back(val.first_label[i]);
   progress(0.1, "training");
 
-  // 4. Choose C (or train the booster) on validation.
-  // Candidates: (family, C or alpha). `automatic` tries logistic regression and complement naive
-  // Bayes (which wins on small topic datasets) and keeps the better one on validation.
+  // 4. Candidates, scored on validation. A candidate is one family at one C (alpha for nb), or
+  // (automatic) the logit sum of the best two of different families, each divided by its own
+  // fitted temperature — still one linear model, so prediction costs the same.
   std::vector<std::pair<ModelKind, double>> grid;
   std::vector<ModelKind> families = {options.kind};
-  if (automatic) families = data.multi_label ? std::vector{ModelKind::logreg} : std::vector{ModelKind::nb, ModelKind::logreg};
+  if (automatic) {
+    families = data.multi_label ? std::vector{ModelKind::logreg}
+                                : std::vector{ModelKind::nb, ModelKind::svm, ModelKind::logreg};
+  }
   for (ModelKind family : families) {
     const bool custom = !options.c_grid.empty() && (!automatic || family == ModelKind::logreg);
-    for (double c : custom ? options.c_grid : default_grid(family)) grid.push_back({family, c});
+    for (double c : custom ? options.c_grid : default_grid(family, automatic)) grid.push_back({family, c});
   }
   // Dual coordinate descent: much faster than the primal Newton solver on sparse text at these C.
   auto solver_of = [](ModelKind kind) -> int { return kind == ModelKind::svm ? L2R_L2LOSS_SVC_DUAL : L2R_LR_DUAL; };
-  Candidate best;
-  std::vector<float> best_logits;
+  auto train_linear = [&](ModelKind kind, double c, const Featurized& f) -> Result<internal::LinearWeights> {
+    if (kind == ModelKind::nb) return internal::train_complement_nb(f.x, f.targets, k, c);
+    internal::LinearTrainParams params;
+    params.solver = solver_of(kind);
+    params.c = c;
+    params.eps = options.tolerance;
+    params.threads = options.threads;
+    return internal::train_one_vs_rest(f.x, f.targets, k, params);
+  };
+  // Selection score: accuracy; micro-F1 for multi-label; with an OOS label, in-scope accuracy +
+  // OOS recall at the threshold the rule would choose.
+  auto score = [&](Candidate& cand) {
+    const auto& logits = cand.logits;
+    if (data.multi_label) {
+      double tp = 0, fp = 0, fn = 0;
+      for (size_t r = 0; r < val_rows.size(); ++r) {
+        for (uint32_t j = 0; j < k; ++j) {
+          bool predicted = logits[r * k + j] > 0.0f;
+          bool truth = val.targets[val_rows[r] * k + j] != 0;
+          tp += predicted && truth;
+          fp += predicted && !truth;
+          fn += !predicted && truth;
+        }
+      }
+      cand.score = cand.accuracy = tp > 0 ? 2 * tp / (2 * tp + fp + fn) : 0.0;
+      return;
+    }
+    size_t correct = 0;
+    for (size_t r = 0; r < val_truth.size(); ++r) {
+      const float* z = logits.data() + r * k;
+      correct += (std::max_element(z, z + k) - z) == val_truth[r];
+    }
+    cand.accuracy = val_truth.empty() ? 0.0 : static_cast<double>(correct) / static_cast<double>(val_truth.size());
+    cand.score = cand.accuracy;
+    cand.temperature = internal::fit_temperature(logits, val_truth, k);
+    if (oos_index >= 0) {
+      std::vector<float> probs = logits;
+      for (size_t r = 0; r < val_truth.size(); ++r) {
+        internal::softmax(std::span<float>(probs.data() + r * k, k), cand.temperature);
+      }
+      OosInputs in = oos_inputs(probs, val_truth, k, oos_index);
+      float threshold = internal::choose_oos_threshold(in.confidence, in.is_oos, in.predicted_oos,
+                                                       in.in_scope_correct, options.max_in_scope_loss);
+      cand.score = oos_objective(in, threshold);
+    }
+  };
+  std::vector<Candidate> candidates;
   for (size_t g = 0; g < grid.size(); ++g) {
     Candidate cand;
     cand.kind = grid[g].first;
     cand.c = grid[g].second;
+    cand.members = {{cand.kind, cand.c, 1.0f}};
     model.kind = cand.kind;
     if (cand.kind == ModelKind::xgboost) {
       std::vector<float> ytrain(train.first_label.begin(), train.first_label.end());
@@ -285,59 +348,57 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
       OCCAM_ASSIGN_OR_RETURN(cand.booster,
                              internal::XgbBooster::train(train.x, ytrain, val.x, yvalid, k, params));
       model.booster = cand.booster;
-    } else if (cand.kind == ModelKind::nb) {
-      cand.weights = internal::train_complement_nb(train.x, train.targets, k, cand.c);
-      model.linear = cand.weights;
     } else {
-      internal::LinearTrainParams params;
-      params.solver = solver_of(cand.kind);
-      params.c = cand.c;
-      params.eps = options.tolerance;
-      params.threads = options.threads;
-      OCCAM_ASSIGN_OR_RETURN(cand.weights, internal::train_one_vs_rest(train.x, train.targets, k, params));
+      OCCAM_ASSIGN_OR_RETURN(cand.weights, train_linear(cand.kind, cand.c, train));
       model.linear = cand.weights;
     }
     std::vector<float> all_logits = score_rows(model, val.x, k);
-    std::vector<float> logits;
-    for (size_t i : val_rows) logits.insert(logits.end(), all_logits.begin() + i * k, all_logits.begin() + (i + 1) * k);
-    // Selection score: accuracy; micro-F1 for multi-label; the OOS rule's objective with an OOS label.
-    if (data.multi_label) {
-      double tp = 0, fp = 0, fn = 0;
-      for (size_t r = 0; r < val_rows.size(); ++r) {
-        for (uint32_t j = 0; j < k; ++j) {
-          bool predicted = logits[r * k + j] > 0.0f;
-          bool truth = val.targets[val_rows[r] * k + j] != 0;
-          tp += predicted && truth;
-          fp += predicted && !truth;
-          fn += !predicted && truth;
-        }
-      }
-      cand.score = tp > 0 ? 2 * tp / (2 * tp + fp + fn) : 0.0;
-      cand.accuracy = cand.score;
-    } else {
-      size_t correct = 0;
-      for (size_t r = 0; r < val_truth.size(); ++r) {
-        const float* z = logits.data() + r * k;
-        correct += (std::max_element(z, z + k) - z) == val_truth[r];
-      }
-      cand.accuracy = val_truth.empty() ? 0.0 : static_cast<double>(correct) / static_cast<double>(val_truth.size());
-      cand.score = cand.accuracy;
-      if (oos_index >= 0) {
-        float t = internal::fit_temperature(logits, val_truth, k);
-        std::vector<float> probs = logits;
-        for (size_t r = 0; r < val_truth.size(); ++r) internal::softmax(std::span<float>(probs.data() + r * k, k), t);
-        OosInputs in = oos_inputs(probs, val_truth, k, oos_index);
-        float threshold = internal::choose_oos_threshold(in.confidence, in.is_oos, in.predicted_oos,
-                                                         in.in_scope_correct);
-        cand.score = oos_objective(in, threshold);
-      }
+    for (size_t i : val_rows) {
+      cand.logits.insert(cand.logits.end(), all_logits.begin() + i * k, all_logits.begin() + (i + 1) * k);
     }
-    if (cand.score > best.score) {
-      best = std::move(cand);
-      best_logits = std::move(logits);
-    }
+    score(cand);
+    candidates.push_back(std::move(cand));
     progress(0.1 + 0.7 * static_cast<double>(g + 1) / static_cast<double>(grid.size()), "training");
   }
+  if (automatic && !data.multi_label) {
+    std::vector<const Candidate*> best_of;  // best candidate per family
+    for (ModelKind family : families) {
+      const Candidate* top = nullptr;
+      for (const Candidate& c : candidates) {
+        if (c.kind == family && (!top || c.score > top->score)) top = &c;
+      }
+      if (top) best_of.push_back(top);
+    }
+    std::vector<Candidate> pairs;
+    for (size_t a = 0; a < best_of.size(); ++a) {
+      for (size_t b = a + 1; b < best_of.size(); ++b) {
+        const Candidate& x = *best_of[a];
+        const Candidate& y = *best_of[b];
+        Candidate e;
+        e.kind = ModelKind::ensemble;
+        const float sx = 1.0f / x.temperature, sy = 1.0f / y.temperature;
+        e.members = {{x.kind, x.c, sx}, {y.kind, y.c, sy}};
+        e.weights = x.weights;
+        for (size_t i = 0; i < e.weights.weights.size(); ++i) {
+          e.weights.weights[i] = sx * x.weights.weights[i] + sy * y.weights.weights[i];
+        }
+        for (size_t i = 0; i < e.weights.bias.size(); ++i) e.weights.bias[i] = sx * x.weights.bias[i] + sy * y.weights.bias[i];
+        e.logits.resize(x.logits.size());
+        for (size_t i = 0; i < e.logits.size(); ++i) e.logits[i] = sx * x.logits[i] + sy * y.logits[i];
+        score(e);
+        pairs.push_back(std::move(e));
+      }
+    }
+    for (auto& e : pairs) candidates.push_back(std::move(e));
+  }
+  if (candidates.empty()) return make_error(ErrorCode::invalid_argument, "no candidate model to train");
+  size_t best_index = 0;
+  for (size_t i = 1; i < candidates.size(); ++i) {
+    if (candidates[i].score > candidates[best_index].score) best_index = i;
+  }
+  Candidate best = std::move(candidates[best_index]);
+  std::vector<float> best_logits = std::move(best.logits);
+  candidates.clear();
   model.kind = best.kind;
   model.linear = best.weights;
   model.booster = best.booster;
@@ -388,7 +449,7 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
     if (oos_index >= 0) {
       OosInputs in = oos_inputs(cal, val_truth, k, oos_index);
       model.threshold = internal::choose_oos_threshold(in.confidence, in.is_oos, in.predicted_oos,
-                                                       in.in_scope_correct);
+                                                       in.in_scope_correct, options.max_in_scope_loss);
     }
   }
 
@@ -401,15 +462,17 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
     if (!split.carved) everything.insert(everything.end(), split.valid.begin(), split.valid.end());
     model.featurizer = build_featurizer(everything);
     Featurized all = featurize(model.featurizer, everything, label_index, k, model.numeric_fields, false);
-    internal::LinearTrainParams params;
-    params.solver = solver_of(model.kind);
-    params.c = best.c;
-    params.eps = options.tolerance;
-    params.threads = options.threads;
-    if (model.kind == ModelKind::nb) {
-      model.linear = internal::train_complement_nb(all.x, all.targets, k, best.c);
-    } else {
-      OCCAM_ASSIGN_OR_RETURN(model.linear, internal::train_one_vs_rest(all.x, all.targets, k, params));
+    for (size_t m = 0; m < best.members.size(); ++m) {
+      const Member& member = best.members[m];
+      OCCAM_ASSIGN_OR_RETURN(internal::LinearWeights w, train_linear(member.kind, member.c, all));
+      if (m == 0) {
+        model.linear = w;
+        for (float& v : model.linear.weights) v *= member.scale;
+        for (float& v : model.linear.bias) v *= member.scale;
+      } else {
+        for (size_t i = 0; i < w.weights.size(); ++i) model.linear.weights[i] += member.scale * w.weights[i];
+        for (size_t i = 0; i < w.bias.size(); ++i) model.linear.bias[i] += member.scale * w.bias[i];
+      }
     }
   }
   if (model.kind == ModelKind::xgboost) {
@@ -419,6 +482,10 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
 
   if (report) {
     report->kind = model.kind;
+    for (const Member& m : best.members) {
+      if (!report->description.empty()) report->description += " + ";
+      report->description += fmt::format("{}(C={})", to_string(m.kind), m.c);
+    }
     report->refit = refit;
     report->train_examples = refit ? pool.size() + (split.carved ? 0 : split.valid.size()) : split.train.size();
     report->validation_examples = split.valid.size();

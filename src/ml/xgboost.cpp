@@ -126,7 +126,7 @@ Status XgbBooster::margins(std::span<const uint32_t> indices, std::span<const fl
   std::string b = array_interface(indices.empty() ? &kNoIndex : indices.data(), indices.size(), "<u4");
   std::string c = array_interface(values.empty() ? &kNoValue : values.data(), values.size(), "<f4");
   const char* config =
-      R"({"type": 1, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false, "missing": NaN})";
+      R"({"type": 1, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false, "cache_id": 0, "missing": NaN})";
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
   const float* result = nullptr;

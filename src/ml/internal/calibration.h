@@ -21,14 +21,17 @@ void fit_platt(std::span<const float> scores, std::span<const uint8_t> targets, 
 double expected_calibration_error(std::span<const float> confidence, std::span<const uint8_t> correct,
                                   int bins = 15);
 
-// The OOS threshold rule. For each candidate t (every distinct validation confidence and 0):
-//   in-scope accuracy(t) = share of in-scope examples answered with the right label and kept;
-//   OOS recall(t)        = share of OOS examples rejected (OOS class predicted, or confidence < t).
-// Choose t maximising  in_scope_accuracy(t) + OOS recall(t)  (the balanced accuracy of the
-// answer/escalate decision, where a wrong in-scope answer counts as a miss), ties → smaller t.
+// The OOS threshold rule. A query is rejected when the OOS class is the most probable or when
+// the best in-scope probability is below t. With
+//   in-scope accuracy(t) = share of in-scope examples answered with the right label and kept,
+//   OOS recall(t)        = share of OOS examples rejected,
+// t is the largest threshold (so the highest OOS recall) whose in-scope accuracy stays within
+// `max_in_scope_loss` (absolute, e.g. 0.02 = 2 points) of the accuracy at t = 0 — "catch as much
+// out-of-scope traffic as possible while losing at most 2% of the answers we would get right".
 // `confidence` is the best in-scope probability, `predicted_oos` whether the OOS class won,
-// `in_scope_correct` whether the best in-scope label is right (in-scope examples only).
+// `in_scope_correct` whether the best in-scope label is right. No OOS example → 0.
 float choose_oos_threshold(std::span<const float> confidence, std::span<const uint8_t> is_oos,
-                           std::span<const uint8_t> predicted_oos, std::span<const uint8_t> in_scope_correct);
+                           std::span<const uint8_t> predicted_oos, std::span<const uint8_t> in_scope_correct,
+                           double max_in_scope_loss);
 
 }  // namespace occam::ml::internal
