@@ -76,6 +76,16 @@ TEST(ChatTemplate, OutputAndStringSizesAreBounded) {
                                options);
   ASSERT_FALSE(doubling.ok());
   EXPECT_EQ(doubling.error().code(), ErrorCode::resource_exhausted);
+  // Amplifications: printing a long list of long strings, replacing into every position, padded batches.
+  const auto printed = render("{% set s = 'x' * 900 %}{{ [s] * 100000 }}", options);
+  ASSERT_FALSE(printed.ok());
+  EXPECT_EQ(printed.error().code(), ErrorCode::resource_exhausted);
+  EXPECT_EQ(render("{{ ('x' * 900) | replace('', 'y' * 900) }}", options).error().code(),
+            ErrorCode::resource_exhausted);
+  EXPECT_EQ(render("{{ ('x' * 900).replace('x', 'y' * 900) }}", options).error().code(),
+            ErrorCode::resource_exhausted);
+  EXPECT_EQ(render("{{ [1] | batch(10**12, 'x') | list }}", options).error().code(), ErrorCode::resource_exhausted);
+  EXPECT_EQ(render("{{ '%(a)s%(a)s' % {'a': 'x' * 900} }}", options).error().code(), ErrorCode::resource_exhausted);
   const auto many = render("{% for i in range(2000) %}x{% endfor %}", options);
   ASSERT_FALSE(many.ok());
   EXPECT_EQ(many.error().code(), ErrorCode::resource_exhausted);

@@ -125,8 +125,11 @@ Result<Value> f_trim(Interpreter&, const Value& v, CallArgs& args) {
 Result<Value> f_replace(Interpreter& interp, const Value& v, CallArgs& args) {
   OCCAM_ASSIGN_OR_RETURN(auto a, ArgReader::bind("replace", args, {"old", "new", "count"}, 2));
   OCCAM_ASSIGN_OR_RETURN(int64_t count, int_arg(a.get(2), -1, "count"));
-  std::string out = py_replace(to_str(v), to_str(*a.get(0)), to_str(*a.get(1)), count);
-  OCCAM_TRY(interp.check_size(out.size()));
+  const std::string s = to_str(v);
+  const std::string old = to_str(*a.get(0));
+  const std::string replacement = to_str(*a.get(1));
+  OCCAM_TRY(interp.check_size(replaced_size(s, old, replacement, count)));
+  std::string out = py_replace(s, old, replacement, count);
   return Value::string(std::move(out));
 }
 
@@ -517,6 +520,7 @@ Result<Value> f_batch(Interpreter&, const Value& v, CallArgs& args) {
   OCCAM_ASSIGN_OR_RETURN(auto a, ArgReader::bind("batch", args, {"linecount", "fill_with"}, 1));
   OCCAM_ASSIGN_OR_RETURN(int64_t count, int_arg(a.get(0), 1, "linecount"));
   if (count <= 0) return make_error(ErrorCode::invalid_argument, "ValueError: batch size must be positive");
+  if (count > (int64_t{1} << 20)) return make_error(ErrorCode::resource_exhausted, "batch size {} too large", count);
   OCCAM_ASSIGN_OR_RETURN(std::vector<Value> items, iterate(v));
   std::vector<Value> out;
   std::vector<Value> current;

@@ -82,6 +82,17 @@ Status Interpreter::append(std::string& out, std::string_view text) {
 }
 
 Result<std::string> Interpreter::render(const Template& tpl, const std::vector<std::pair<std::string, Value>>& vars) {
+  struct BudgetScope {
+    explicit BudgetScope(size_t max) : saved(ReprBudget::max_bytes) {
+      ReprBudget::max_bytes = max;
+      ReprBudget::overflowed = false;
+    }
+    ~BudgetScope() {
+      ReprBudget::max_bytes = saved;
+      ReprBudget::overflowed = false;
+    }
+    size_t saved;
+  } budget(limits_.max_output_bytes);
   auto root = std::make_shared<Scope>();
   for (auto& [name, value] : builtin_globals()) root->set(name, std::move(value));
   for (const auto& [name, value] : vars) root->set(name, value);
@@ -110,7 +121,13 @@ Result<Interpreter::Flow> Interpreter::exec(const Stmt& stmt, const ScopePtr& sc
     case StmtKind::text: OCCAM_TRY(located(append(out, stmt.text), stmt.pos)); return Flow::normal;
     case StmtKind::output: {
       OCCAM_ASSIGN_OR_RETURN(Value v, eval(*stmt.expr, scope));
-      OCCAM_TRY(located(append(out, to_str(v)), stmt.pos));
+      std::string text = to_str(v);
+      if (ReprBudget::overflowed) {
+        return locate(make_error(ErrorCode::resource_exhausted, "printed value exceeds the limit of {} bytes",
+                                 limits_.max_output_bytes),
+                      stmt.pos);
+      }
+      OCCAM_TRY(located(append(out, text), stmt.pos));
       return Flow::normal;
     }
     case StmtKind::if_:
@@ -440,6 +457,11 @@ Result<bool> Interpreter::eval_compare(const Expr& expr, const ScopePtr& scope) 
 
 Result<Value> Interpreter::eval(const Expr& expr, const ScopePtr& scope) {
   OCCAM_ASSIGN_OR_RETURN(Value v, eval_node(expr, scope));
+  if (ReprBudget::overflowed) {
+    return locate(make_error(ErrorCode::resource_exhausted, "printed value exceeds the limit of {} bytes",
+                             limits_.max_output_bytes),
+                  expr.pos);
+  }
   // Deeply nested values would make equality, printing and destruction recurse without bound.
   if (v.depth() > limits_.max_value_depth) {
     return locate(make_error(ErrorCode::resource_exhausted, "value nested deeper than {}", limits_.max_value_depth),

@@ -109,8 +109,8 @@ Result<Value> s_replace(Interpreter& interp, const Value& self, CallArgs& args) 
   OCCAM_ASSIGN_OR_RETURN(auto a, ArgReader::bind("replace", args, {"old", "new", "count"}, 2));
   if (!a.get(0)->is_string() || !a.get(1)->is_string()) return type_error("replace() arguments must be str");
   OCCAM_ASSIGN_OR_RETURN(int64_t count, int_or(a.get(2), -1));
+  OCCAM_TRY(interp.check_size(replaced_size(self.as_string(), a.get(0)->as_string(), a.get(1)->as_string(), count)));
   std::string out = py_replace(self.as_string(), a.get(0)->as_string(), a.get(1)->as_string(), count);
-  OCCAM_TRY(interp.check_size(out.size()));
   return Value::string(std::move(out));
 }
 

@@ -42,7 +42,7 @@ Result<Value> repeat(Interpreter& interp, const Value& seq, int64_t n) {
   }
   const auto& items = seq.list_data().items;
   const uint64_t total = items.size() * static_cast<uint64_t>(n);
-  if (n > (int64_t{1} << 32) || total > (uint64_t{1} << 24)) {
+  if (n > (int64_t{1} << 32) || total > (uint64_t{1} << 20)) {
     return make_error(ErrorCode::resource_exhausted, "list repetition of {} items is too large", total);
   }
   OCCAM_TRY(interp.charge(total));
@@ -53,7 +53,7 @@ Result<Value> repeat(Interpreter& interp, const Value& seq, int64_t n) {
 }
 
 // printf-style formatting (`"%s: %d" % (a, b)`): the conversions s r d i f e g x o c and %%.
-Result<Value> percent_format(const Value& format, const Value& args) {
+Result<Value> percent_format(Interpreter& interp, const Value& format, const Value& args) {
   std::vector<Value> values;
   const DictData* mapping = nullptr;
   if (args.is_list() && args.list_data().kind == ListKind::tuple) {
@@ -87,6 +87,7 @@ Result<Value> percent_format(const Value& format, const Value& args) {
     while (i < f.size() && std::string_view("-+ #0123456789.").find(f[i]) != std::string_view::npos) spec += f[i++];
     if (i >= f.size()) return make_error(ErrorCode::invalid_argument, "ValueError: incomplete format");
     const char conv = f[i];
+    OCCAM_TRY(interp.check_size(out.size()));
     if (conv == '%') {
       out.push_back('%');
       continue;
@@ -157,6 +158,7 @@ Result<Value> percent_format(const Value& format, const Value& args) {
   if (mapping == nullptr && next < values.size()) {
     return make_error(ErrorCode::invalid_argument, "TypeError: not all arguments converted during string formatting");
   }
+  OCCAM_TRY(interp.check_size(out.size()));
   return Value::string(std::move(out), format.markup());
 }
 
@@ -314,7 +316,7 @@ Result<Value> binary_op(Interpreter& interp, std::string_view op, const Value& a
   }
   if (op == "//") return floor_div_mod("//", a, b);
   if (op == "%") {
-    if (a.is_string()) return percent_format(a, b);
+    if (a.is_string()) return percent_format(interp, a, b);
     return floor_div_mod("%", a, b);
   }
   if (op == "**") return power(a, b);

@@ -177,6 +177,14 @@ std::string py_replace(std::string_view s, std::string_view old, std::string_vie
   return out;
 }
 
+size_t replaced_size(std::string_view s, std::string_view old, std::string_view replacement, int64_t count) {
+  uint64_t n = static_cast<uint64_t>(py_count(s, old));
+  if (count >= 0 && static_cast<uint64_t>(count) < n) n = static_cast<uint64_t>(count);
+  const unsigned __int128 size = static_cast<unsigned __int128>(s.size()) + static_cast<unsigned __int128>(n) * replacement.size() -
+                                        static_cast<unsigned __int128>(n) * old.size();
+  return size > SIZE_MAX ? SIZE_MAX : static_cast<size_t>(size);
+}
+
 int64_t py_count(std::string_view s, std::string_view sub) {
   if (sub.empty()) return static_cast<int64_t>(utf8_length(s)) + 1;
   int64_t n = 0;

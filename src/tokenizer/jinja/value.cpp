@@ -10,6 +10,9 @@
 
 namespace occam::jinja {
 
+thread_local size_t ReprBudget::max_bytes = size_t{64} << 20;
+thread_local bool ReprBudget::overflowed = false;
+
 Value Value::undefined(std::string hint, bool security) {
   Value v;
   v.kind_ = Kind::undefined;
@@ -243,6 +246,10 @@ void repr_into(const Value& v, std::string& out, int depth);
 
 void repr_items(const std::vector<Value>& items, std::string& out, int depth) {
   for (size_t i = 0; i < items.size(); ++i) {
+    if (out.size() > ReprBudget::max_bytes) {
+      ReprBudget::overflowed = true;
+      return;
+    }
     if (i > 0) out += ", ";
     repr_into(items[i], out, depth + 1);
   }
@@ -286,6 +293,10 @@ void repr_into(const Value& v, std::string& out, int depth) {
       out += '{';
       bool first = true;
       for (const auto& [k, val] : v.dict_data().entries) {
+        if (out.size() > ReprBudget::max_bytes) {
+          ReprBudget::overflowed = true;
+          return;
+        }
         if (!first) out += ", ";
         first = false;
         repr_into(k, out, depth + 1);

@@ -118,6 +118,14 @@ class Value {
   std::shared_ptr<Callable> fn_;
 };
 
+// Printing a container stops once its text passes `max_bytes` and sets `overflowed`, which the
+// interpreter checks after every expression: `{{ [big] * 100000 }}` must fail, not exhaust memory.
+// Per thread, so that concurrent renderings do not share it.
+struct ReprBudget {
+  static thread_local size_t max_bytes;
+  static thread_local bool overflowed;
+};
+
 // Python's bool(), ==, str(), repr() and type(x).__name__.
 bool truthy(const Value& v);
 bool py_equal(const Value& a, const Value& b);
