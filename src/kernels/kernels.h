@@ -13,10 +13,8 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -101,40 +99,42 @@ class ThreadPool {
   }
 
   // fn(task, thread_index) for task in [0, n_tasks), tasks handed out dynamically (an atomic counter);
-  // returns when all are done.
+  // returns when all tasks are done. The caller takes tasks too, and a worker that has not woken up
+  // by then is not waited for (an oversubscribed host does not stall the section).
   template <typename Fn>
   void parallel_for(int64_t n_tasks, Fn&& fn) {
     if (n_tasks <= 0) return;
     using F = std::remove_reference_t<Fn>;
-    struct Ctx {
-      F* fn;
-      int64_t n_tasks;
-      std::atomic<int64_t> next{0};
-    } ctx{&fn, n_tasks};
-    run_raw(
-        [](void* p, int thread, int) {
-          auto* c = static_cast<Ctx*>(p);
-          for (int64_t task; (task = c->next.fetch_add(1, std::memory_order_relaxed)) < c->n_tasks;) {
-            (*c->fn)(task, thread);
-          }
-        },
-        &ctx);
+    run_tasks_raw([](void* ctx, int64_t task, int thread) { (*static_cast<F*>(ctx))(task, thread); },
+                  const_cast<void*>(static_cast<const void*>(&fn)), n_tasks);
   }
 
  private:
   using RawFn = void (*)(void* ctx, int thread, int n_threads);
+  using TaskFn = void (*)(void* ctx, int64_t task, int thread);
   void run_raw(RawFn fn, void* ctx);
+  void run_tasks_raw(TaskFn fn, void* ctx, int64_t n_tasks);
+  void open_section();
+  void close_section();
+  void run_tasks(int thread);
   void worker_loop(int thread);
 
   int n_threads_;
   std::vector<std::thread> workers_;
+  // The current section, written by the caller before it opens the section.
   RawFn fn_ = nullptr;
+  TaskFn task_fn_ = nullptr;
   void* ctx_ = nullptr;
+  int64_t n_tasks_ = 0;
+  bool task_mode_ = false;
   alignas(64) std::atomic<uint32_t> generation_{0};  // bumped per section; workers wait on it
-  alignas(64) std::atomic<int> pending_{0};          // workers still running the current section
+  std::atomic<uint32_t> section_{0};                  // the generation whose fields are above
+  std::atomic<bool> closed_{true};                    // no worker may enter the section any more
+  alignas(64) std::atomic<int> active_{0};            // workers inside the section
+  alignas(64) std::atomic<int> pending_{0};           // run(): workers still to run fn
+  alignas(64) std::atomic<int64_t> next_task_{0};     // parallel_for: next task to hand out
+  alignas(64) std::atomic<int64_t> done_tasks_{0};    // parallel_for: tasks finished
   std::atomic<bool> stop_{false};
-  std::mutex mutex_;
-  std::condition_variable wake_;
   std::atomic<int> sleepers_{0};
 };
 

@@ -45,8 +45,44 @@ void ThreadPool::worker_loop(int thread) {
     }
     seen = g;
     if (stop_.load(std::memory_order_acquire)) return;
-    fn_(ctx_, thread, n_threads_);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    // Enter only the section of generation g, and only while it is open. closed_ is read before
+    // section_: a section that was reopened for a newer generation then shows its new number.
+    active_.fetch_add(1, std::memory_order_seq_cst);
+    const bool closed = closed_.load(std::memory_order_seq_cst);
+    if (!closed && section_.load(std::memory_order_seq_cst) == g) {
+      if (task_mode_) {
+        run_tasks(thread);
+      } else {
+        fn_(ctx_, thread, n_threads_);
+        pending_.fetch_sub(1, std::memory_order_acq_rel);
+      }
+    }
+    active_.fetch_sub(1, std::memory_order_seq_cst);
+  }
+}
+
+void ThreadPool::run_tasks(int thread) {
+  for (int64_t task; (task = next_task_.fetch_add(1, std::memory_order_relaxed)) < n_tasks_;) {
+    task_fn_(ctx_, task, thread);
+    done_tasks_.fetch_add(1, std::memory_order_acq_rel);
+  }
+}
+
+// The fields of the section are written; number it, open it, wake the workers.
+void ThreadPool::open_section() {
+  const uint32_t g = generation_.load(std::memory_order_relaxed) + 1;
+  section_.store(g, std::memory_order_seq_cst);
+  closed_.store(false, std::memory_order_seq_cst);
+  generation_.store(g, std::memory_order_seq_cst);
+  if (sleepers_.load(std::memory_order_seq_cst) > 0) generation_.notify_all();
+}
+
+// No worker enters after this, and those inside have left when it returns (the fields may be reused).
+void ThreadPool::close_section() {
+  closed_.store(true, std::memory_order_seq_cst);
+  for (int spin = 1; active_.load(std::memory_order_seq_cst) != 0; ++spin) {
+    _mm_pause();
+    if ((spin & 1023) == 0) std::this_thread::yield();
   }
 }
 
@@ -57,14 +93,36 @@ void ThreadPool::run_raw(RawFn fn, void* ctx) {
   }
   fn_ = fn;
   ctx_ = ctx;
+  task_mode_ = false;
   pending_.store(n_threads_ - 1, std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_seq_cst);  // publishes fn_, ctx_, pending_
-  if (sleepers_.load(std::memory_order_seq_cst) > 0) generation_.notify_all();
+  open_section();
   fn(ctx, 0, n_threads_);
   for (int spin = 1; pending_.load(std::memory_order_acquire) != 0; ++spin) {
     _mm_pause();
     if ((spin & 1023) == 0) std::this_thread::yield();  // an oversubscribed host: let the worker run
   }
+  close_section();
+}
+
+void ThreadPool::run_tasks_raw(TaskFn fn, void* ctx, int64_t n_tasks) {
+  if (n_threads_ == 1 || n_tasks == 1) {
+    for (int64_t task = 0; task < n_tasks; ++task) fn(ctx, task, 0);
+    return;
+  }
+  task_fn_ = fn;
+  ctx_ = ctx;
+  n_tasks_ = n_tasks;
+  task_mode_ = true;
+  next_task_.store(0, std::memory_order_relaxed);
+  done_tasks_.store(0, std::memory_order_relaxed);
+  open_section();
+  run_tasks(0);
+  // Only tasks a worker has already taken are waited for; a worker that never woke is not.
+  for (int spin = 1; done_tasks_.load(std::memory_order_acquire) < n_tasks; ++spin) {
+    _mm_pause();
+    if ((spin & 1023) == 0) std::this_thread::yield();
+  }
+  close_section();
 }
 
 }  // namespace occam::kernels

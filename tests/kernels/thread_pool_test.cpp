@@ -50,6 +50,16 @@ TEST(ThreadPool, NoLostTasksUnderRepeatedUse) {
   }
 }
 
+// A section dispatched before the workers have started must still run on every thread.
+TEST(ThreadPool, FreshPoolsRunTheirFirstSection) {
+  for (int round = 0; round < 200; ++round) {
+    ThreadPool pool(3);
+    std::atomic<int> ran{0};
+    pool.run([&](int, int) { ran.fetch_add(1); });
+    ASSERT_EQ(ran.load(), 3) << "round " << round;
+  }
+}
+
 TEST(ThreadPool, WakesWorkersThatWentToSleep) {
   ThreadPool pool(2);
   for (int round = 0; round < 5; ++round) {
