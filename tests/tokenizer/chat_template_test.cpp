@@ -59,6 +59,11 @@ TEST(ChatTemplate, UnboundedWorkIsStopped) {
   const auto recursion = render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}");
   ASSERT_FALSE(recursion.ok());
   EXPECT_EQ(recursion.error().code(), ErrorCode::resource_exhausted);
+  // Linear scans inside loops are charged: 100000 membership tests over a 100000-item list.
+  const auto scans = render("{% set big = range(100000) | list %}{% for i in range(100000) %}{% if -1 in big %}x"
+                            "{% endif %}{% endfor %}");
+  ASSERT_FALSE(scans.ok());
+  EXPECT_EQ(scans.error().code(), ErrorCode::resource_exhausted);
   const auto range = render("{{ range(1000000) | length }}");
   ASSERT_FALSE(range.ok());
   EXPECT_NE(range.error().message().find("MAX_RANGE"), std::string::npos);

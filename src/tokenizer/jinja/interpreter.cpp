@@ -341,6 +341,8 @@ Result<Value> Interpreter::eval_filter(const Expr& expr, Value input, const Scop
     return locate(make_error(ErrorCode::unsupported, "unsupported filter '{}'", expr.name), expr.pos);
   }
   OCCAM_ASSIGN_OR_RETURN(CallArgs args, eval_args(expr, scope));
+  // Filters make at least one pass over their input: charged here once for all of them.
+  OCCAM_TRY(located(charge(work_units(input)), expr.pos));
   return located(fn(*this, input, args), expr.pos);
 }
 
@@ -433,6 +435,7 @@ Result<bool> Interpreter::eval_compare(const Expr& expr, const ScopePtr& scope) 
   OCCAM_ASSIGN_OR_RETURN(Value left, eval(*expr.items[0], scope));
   for (size_t i = 0; i < expr.ops.size(); ++i) {
     OCCAM_ASSIGN_OR_RETURN(Value right, eval(*expr.items[i + 1], scope));
+    OCCAM_TRY(located(charge(work_units(left) + work_units(right)), expr.pos));
     const std::string& op = expr.ops[i];
     bool result = false;
     if (op == "==") {

@@ -417,7 +417,10 @@ std::optional<Value> find_method(const Value& self, std::string_view name) {
   auto fn = std::make_shared<Callable>();
   fn->name = std::string(name);
   const MethodFn method = it->second;
-  fn->builtin = [method, self](Interpreter& interp, CallArgs& args) { return method(interp, self, args); };
+  fn->builtin = [method, self](Interpreter& interp, CallArgs& args) -> Result<Value> {
+    OCCAM_TRY(interp.charge(work_units(self)));  // every method makes at most a few passes over its object
+    return method(interp, self, args);
+  };
   return Value::callable(std::move(fn));
 }
 

@@ -181,6 +181,9 @@ Result<Value> add(Interpreter& interp, const Value& a, const Value& b) {
     return Value::string(a.as_string() + b.as_string(), a.markup());
   }
   if (a.is_sequence_list() && b.is_sequence_list() && a.list_data().kind == b.list_data().kind) {
+    if (a.list_data().items.size() + b.list_data().items.size() > (size_t{1} << 20)) {
+      return make_error(ErrorCode::resource_exhausted, "list of more than {} items", size_t{1} << 20);
+    }
     std::vector<Value> items = a.list_data().items;
     OCCAM_TRY(interp.charge(items.size() + b.list_data().items.size()));
     items.insert(items.end(), b.list_data().items.begin(), b.list_data().items.end());

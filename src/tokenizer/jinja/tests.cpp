@@ -87,8 +87,9 @@ Result<bool> t_order(Interpreter&, const Value& v, CallArgs& args) {
   return c >= Lo && c <= Hi;
 }
 
-Result<bool> t_in(Interpreter&, const Value& v, CallArgs& args) {
+Result<bool> t_in(Interpreter& interp, const Value& v, CallArgs& args) {
   OCCAM_ASSIGN_OR_RETURN(const Value* seq, one_arg("in", args));
+  OCCAM_TRY(interp.charge(work_units(*seq)));
   return contains(*seq, v);
 }
 

@@ -125,6 +125,16 @@ void DictData::set(Value key, Value value) {
   entries.emplace_back(std::move(key), std::move(value));
 }
 
+uint64_t work_units(const Value& v) {
+  switch (v.kind()) {
+    case Kind::string: return v.as_string().size() / 64 + 1;
+    case Kind::list: return v.list_data().items.size() + 1;
+    case Kind::dict:
+    case Kind::ns: return v.dict_data().entries.size() + 1;
+    default: return 1;
+  }
+}
+
 bool truthy(const Value& v) {
   switch (v.kind()) {
     case Kind::undefined:

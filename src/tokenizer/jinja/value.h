@@ -126,6 +126,9 @@ struct ReprBudget {
   static thread_local bool overflowed;
 };
 
+// Work a linear pass over the value costs, in interpreter steps (a step per item, per 64 bytes of text).
+uint64_t work_units(const Value& v);
+
 // Python's bool(), ==, str(), repr() and type(x).__name__.
 bool truthy(const Value& v);
 bool py_equal(const Value& a, const Value& b);
