@@ -3,6 +3,7 @@
 // (shared/reference/llamacpp-bench.md) and against the memory-bandwidth roofline measured in the same run.
 //
 //   bench_engine [--reps N] [--cache DIR] [--only smollm|qwen] [--types F16,Q8_0,Q4_K_M] [--threads 1,2]
+//                [--prepare]   (only generate the models)
 //
 // Models are generated once into the cache directory (default: ./bench-models, i.e. the build dir).
 #include <algorithm>
@@ -120,19 +121,21 @@ int main(int argc, char** argv) {
   std::string only;
   std::vector<std::string> types = {"F16", "Q8_0", "Q4_K_M"};
   std::vector<int> thread_counts = {1, 2};
+  bool prepare_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
     if (a == "--reps") reps = std::max(1, std::atoi(next().c_str()));
     else if (a == "--cache") cache = next();
     else if (a == "--only") only = next();
+    else if (a == "--prepare") prepare_only = true;
     else if (a == "--types") types = split(next());
     else if (a == "--threads") {
       thread_counts.clear();
       for (const std::string& t : split(next())) thread_counts.push_back(std::atoi(t.c_str()));
     } else {
       fmt::print(stderr, "usage: bench_engine [--reps N] [--cache DIR] [--only smollm|qwen] [--types F16,Q8_0,Q4_K_M] "
-                 "[--threads 1,2]\n");
+                 "[--threads 1,2] [--prepare]\n");
       return 2;
     }
   }
@@ -141,8 +144,10 @@ int main(int argc, char** argv) {
   if (reference.empty()) fmt::print(stderr, "warning: llamacpp-bench.md not found; no llama.cpp ratios\n");
 
   std::map<int, double> bandwidth;
-  for (int t : thread_counts) bandwidth[t] = memory_bandwidth(t, 7);
-  for (auto [t, bw] : bandwidth) fmt::print("memory read bandwidth, {} thread(s): {:.1f} GB/s\n", t, bw);
+  if (!prepare_only) {
+    for (int t : thread_counts) bandwidth[t] = memory_bandwidth(t, 7);
+    for (auto [t, bw] : bandwidth) fmt::print("memory read bandwidth, {} thread(s): {:.1f} GB/s\n", t, bw);
+  }
 
   struct Shape {
     std::string name;
@@ -169,6 +174,7 @@ int main(int argc, char** argv) {
         }
         fmt::print(stderr, "  {:.1f} s\n", std::chrono::duration<double>(Clock::now() - t0).count());
       }
+      if (prepare_only) continue;
       uint64_t tensor_bytes = 0;
       {
         auto file = gguf::File::open(path);

@@ -116,7 +116,7 @@ Result<Generated> Context::generate(std::span<const int32_t> prompt, const Gener
       out.finish_reason = "stop";
       break;
     }
-    if (static_cast<uint32_t>(pos) + 1 >= c.options.n_ctx) break;  // context full: "length"
+    if (static_cast<uint32_t>(pos) >= c.options.n_ctx) break;  // context full: "length"
     if (i + 1 == options.max_tokens) break;
     batch.clear();
     batch.add(token, pos++, seq, true);
