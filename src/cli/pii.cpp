@@ -127,7 +127,8 @@ CommandRun setup_pii(CLI::App& app) {
   auto options = std::make_shared<PiiOptions>();
   app.add_flag("--json", options->json, "Print JSON (findings, or the redacted text and its placeholders)");
   app.add_flag("--redact", options->redact, "Print the text with each finding replaced by a placeholder");
-  app.add_option("--pattern", options->patterns, "Extra detector NAME=REGEX (repeatable)");
+  app.add_option("--pattern", options->patterns, "Extra detector NAME=REGEX (repeat the option for more)")
+      ->allow_extra_args(false);
   app.add_option("text", options->text, "Text to scan, or '-' for stdin (the default)");
   return [options] { return run_pii(*options); };
 }
