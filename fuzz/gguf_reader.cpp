@@ -31,11 +31,20 @@ uint64_t touch(const Value& value, int depth) {
     if (depth > 16) fail("array nesting deeper than the reader allows");
     if (auto at = array->at(array->size()); at.ok()) fail("at(size) succeeded");
     switch (array->element_type()) {
-      case ValueType::u32: sum += array->to_vector<uint32_t>().value().size(); break;
-      case ValueType::f32: sum += array->to_vector<float>().value().size(); break;
-      case ValueType::boolean: sum += array->to_vector<bool>().value().size(); break;
-      case ValueType::string: sum += array->to_vector<std::string_view>().value().size(); break;
-      default: break;
+      case ValueType::u32:
+        sum += array->to_vector<uint32_t>().value().size();
+        break;
+      case ValueType::f32:
+        sum += array->to_vector<float>().value().size();
+        break;
+      case ValueType::boolean:
+        sum += array->to_vector<bool>().value().size();
+        break;
+      case ValueType::string:
+        sum += array->to_vector<std::string_view>().value().size();
+        break;
+      default:
+        break;
     }
     for (uint64_t i = 0; i < array->size(); ++i) {
       Value element = (*array)[i];
@@ -52,7 +61,8 @@ uint64_t touch(const File& file) {
   for (const KeyValue& kv : file.metadata()) {
     if (kv.key.find('{') == std::string_view::npos) {  // keys with "{arch}" would be expanded
       if (file.find(kv.key) != &kv) fail("find(key) does not return the entry");
-      sum += file.get<uint32_t>(kv.key).ok() + file.get_integer<int32_t>(kv.key).ok() + file.get_string(kv.key).ok();
+      sum += file.get<uint32_t>(kv.key).ok() + file.get_integer<int32_t>(kv.key).ok() +
+             file.get_string(kv.key).ok();
     }
     sum += touch(kv.value, 1) + kv.value.to_display(4).size();
   }
@@ -90,7 +100,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fprintf(stderr, "%s\n", reopened.error().message().c_str());
     fail("re-written file does not validate");
   }
-  if (reopened->metadata().size() != file->metadata().size() || reopened->tensors().size() != file->tensors().size()) {
+  if (reopened->metadata().size() != file->metadata().size() ||
+      reopened->tensors().size() != file->tensors().size()) {
     fail("re-written file has other entries");
   }
   auto second = rewrite(*reopened).to_bytes();

@@ -48,31 +48,56 @@ std::string guess_file_type(const gguf::File& file) {
                                [](const auto& a, const auto& b) { return a.second < b.second; });
   using T = gguf::TensorType;
   switch (most->first) {
-    case T::F32: return "ALL_F32";
-    case T::F16: return "MOSTLY_F16";
-    case T::BF16: return "MOSTLY_BF16";
-    case T::Q4_0: return "MOSTLY_Q4_0";
-    case T::Q4_1: return "MOSTLY_Q4_1";
-    case T::Q5_0: return "MOSTLY_Q5_0";
-    case T::Q5_1: return "MOSTLY_Q5_1";
-    case T::Q8_0: return "MOSTLY_Q8_0";
-    case T::Q2_K: return "MOSTLY_Q2_K";
-    case T::Q3_K: return "MOSTLY_Q3_K_M";
-    case T::Q4_K: return "MOSTLY_Q4_K_M";
-    case T::Q5_K: return "MOSTLY_Q5_K_M";
-    case T::Q6_K: return "MOSTLY_Q6_K";
-    case T::TQ1_0: return "MOSTLY_TQ1_0";
-    case T::TQ2_0: return "MOSTLY_TQ2_0";
-    case T::IQ2_XXS: return "MOSTLY_IQ2_XXS";
-    case T::IQ2_XS: return "MOSTLY_IQ2_XS";
-    case T::IQ2_S: return "MOSTLY_IQ2_S";
-    case T::IQ3_XXS: return "MOSTLY_IQ3_XXS";
-    case T::IQ1_S: return "MOSTLY_IQ1_S";
-    case T::IQ1_M: return "MOSTLY_IQ1_M";
-    case T::IQ4_NL: return "MOSTLY_IQ4_NL";
-    case T::IQ4_XS: return "MOSTLY_IQ4_XS";
-    case T::IQ3_S: return "MOSTLY_IQ3_S";
-    default: return "";
+    case T::F32:
+      return "ALL_F32";
+    case T::F16:
+      return "MOSTLY_F16";
+    case T::BF16:
+      return "MOSTLY_BF16";
+    case T::Q4_0:
+      return "MOSTLY_Q4_0";
+    case T::Q4_1:
+      return "MOSTLY_Q4_1";
+    case T::Q5_0:
+      return "MOSTLY_Q5_0";
+    case T::Q5_1:
+      return "MOSTLY_Q5_1";
+    case T::Q8_0:
+      return "MOSTLY_Q8_0";
+    case T::Q2_K:
+      return "MOSTLY_Q2_K";
+    case T::Q3_K:
+      return "MOSTLY_Q3_K_M";
+    case T::Q4_K:
+      return "MOSTLY_Q4_K_M";
+    case T::Q5_K:
+      return "MOSTLY_Q5_K_M";
+    case T::Q6_K:
+      return "MOSTLY_Q6_K";
+    case T::TQ1_0:
+      return "MOSTLY_TQ1_0";
+    case T::TQ2_0:
+      return "MOSTLY_TQ2_0";
+    case T::IQ2_XXS:
+      return "MOSTLY_IQ2_XXS";
+    case T::IQ2_XS:
+      return "MOSTLY_IQ2_XS";
+    case T::IQ2_S:
+      return "MOSTLY_IQ2_S";
+    case T::IQ3_XXS:
+      return "MOSTLY_IQ3_XXS";
+    case T::IQ1_S:
+      return "MOSTLY_IQ1_S";
+    case T::IQ1_M:
+      return "MOSTLY_IQ1_M";
+    case T::IQ4_NL:
+      return "MOSTLY_IQ4_NL";
+    case T::IQ4_XS:
+      return "MOSTLY_IQ4_XS";
+    case T::IQ3_S:
+      return "MOSTLY_IQ3_S";
+    default:
+      return "";
   }
 }
 
@@ -95,19 +120,31 @@ std::string human_bytes(uint64_t n) {
 json::value to_json(const gguf::Value& value) {
   using gguf::ValueType;
   switch (value.type()) {
-    case ValueType::u8: return *value.as<uint8_t>();
-    case ValueType::i8: return *value.as<int8_t>();
-    case ValueType::u16: return *value.as<uint16_t>();
-    case ValueType::i16: return *value.as<int16_t>();
-    case ValueType::u32: return *value.as<uint32_t>();
-    case ValueType::i32: return *value.as<int32_t>();
-    case ValueType::u64: return *value.as<uint64_t>();
-    case ValueType::i64: return *value.as<int64_t>();
+    case ValueType::u8:
+      return *value.as<uint8_t>();
+    case ValueType::i8:
+      return *value.as<int8_t>();
+    case ValueType::u16:
+      return *value.as<uint16_t>();
+    case ValueType::i16:
+      return *value.as<int16_t>();
+    case ValueType::u32:
+      return *value.as<uint32_t>();
+    case ValueType::i32:
+      return *value.as<int32_t>();
+    case ValueType::u64:
+      return *value.as<uint64_t>();
+    case ValueType::i64:
+      return *value.as<int64_t>();
     // The float's shortest decimal form (1e-05, not 9.999999747378752e-06).
-    case ValueType::f32: return std::stod(fmt::format("{}", *value.as<float>()));
-    case ValueType::f64: return *value.as<double>();
-    case ValueType::boolean: return *value.as<bool>();
-    case ValueType::string: return json::string(*value.as_string());
+    case ValueType::f32:
+      return std::stod(fmt::format("{}", *value.as<float>()));
+    case ValueType::f64:
+      return *value.as<double>();
+    case ValueType::boolean:
+      return *value.as<bool>();
+    case ValueType::string:
+      return json::string(*value.as_string());
     case ValueType::array: {
       gguf::ArrayView array = *value.as_array();
       if (array.size() <= 16) {
@@ -152,7 +189,8 @@ Summary summarize(const gguf::File& file) {
 
 std::string type_summary(const Summary& s) {
   std::string out;
-  for (const auto& [type, count] : s.tensor_types) out += fmt::format("{}{} × {}", out.empty() ? "" : ", ", type, count);
+  for (const auto& [type, count] : s.tensor_types)
+    out += fmt::format("{}{} × {}", out.empty() ? "" : ", ", type, count);
   return out.empty() ? "-" : out;
 }
 
@@ -160,8 +198,9 @@ void print_text(const gguf::File& file, const InspectOptions& options) {
   Summary s = summarize(file);
   auto or_dash = [](const std::string& v) { return v.empty() ? std::string("-") : v; };
   fmt::print("file            {} ({}, {} bytes)\n", file.name(), human_bytes(file.size()), file.size());
-  fmt::print("gguf            v{}, alignment {}, data at {:#x}, {} metadata keys, {} tensors\n", file.version(),
-             file.alignment(), file.data_offset(), file.metadata().size(), file.tensors().size());
+  fmt::print("gguf            v{}, alignment {}, data at {:#x}, {} metadata keys, {} tensors\n",
+             file.version(), file.alignment(), file.data_offset(), file.metadata().size(),
+             file.tensors().size());
   fmt::print("architecture    {}\n", or_dash(s.architecture));
   fmt::print("name            {}\n", or_dash(s.name));
   fmt::print("parameters      {} ({})\n", file.parameter_count(), human_count(file.parameter_count()));
@@ -177,8 +216,8 @@ void print_text(const gguf::File& file, const InspectOptions& options) {
     const gguf::KeyValue* kv = file.find(h.key);
     fmt::print("{:<16}{}\n", h.label, kv ? kv->value.to_display() : "-");
   }
-  fmt::print("tokenizer       {} (pre: {}), {} tokens\n", or_dash(s.tokenizer_model), or_dash(s.tokenizer_pre),
-             s.vocab_size ? std::to_string(*s.vocab_size) : "-");
+  fmt::print("tokenizer       {} (pre: {}), {} tokens\n", or_dash(s.tokenizer_model),
+             or_dash(s.tokenizer_pre), s.vocab_size ? std::to_string(*s.vocab_size) : "-");
   fmt::print("chat template   {}\n", s.chat_template ? "present" : "absent");
 
   if (options.metadata) {
@@ -194,7 +233,8 @@ void print_text(const gguf::File& file, const InspectOptions& options) {
   fmt::print("\ntensors ({})\n", file.tensors().size());
   fmt::print("  {:<{}}  {:<8} {:<22} {:>12}\n", "name", width, "type", "shape", "bytes");
   for (const gguf::TensorInfo& t : file.tensors()) {
-    fmt::print("  {:<{}}  {:<8} {:<22} {:>12}\n", t.name, width, gguf::to_string(t.type), t.shape_string(), t.n_bytes);
+    fmt::print("  {:<{}}  {:<8} {:<22} {:>12}\n", t.name, width, gguf::to_string(t.type), t.shape_string(),
+               t.n_bytes);
   }
 }
 

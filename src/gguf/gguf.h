@@ -52,8 +52,19 @@ inline constexpr uint32_t kDefaultMaxArrayDepth = 8;  // arrays of arrays nested
 
 // Metadata value types, numbered as on disk.
 enum class ValueType : uint32_t {
-  u8 = 0, i8 = 1, u16 = 2, i16 = 3, u32 = 4, i32 = 5, f32 = 6, boolean = 7,
-  string = 8, array = 9, u64 = 10, i64 = 11, f64 = 12,
+  u8 = 0,
+  i8 = 1,
+  u16 = 2,
+  i16 = 3,
+  u32 = 4,
+  i32 = 5,
+  f32 = 6,
+  boolean = 7,
+  string = 8,
+  array = 9,
+  u64 = 10,
+  i64 = 11,
+  f64 = 12,
 };
 
 // "u8", "i32", "f32", "bool", "string", "array", ...; "type#?" for an id that is not a type.
@@ -64,16 +75,43 @@ uint32_t fixed_size(ValueType type);
 
 // ggml tensor types, numbered as in llama.cpp at commit c392e50 (ids 4, 5 and 31–33 were removed).
 enum class TensorType : uint32_t {
-  F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q5_0 = 6, Q5_1 = 7, Q8_0 = 8, Q8_1 = 9,
-  Q2_K = 10, Q3_K = 11, Q4_K = 12, Q5_K = 13, Q6_K = 14, Q8_K = 15,
-  IQ2_XXS = 16, IQ2_XS = 17, IQ3_XXS = 18, IQ1_S = 19, IQ4_NL = 20, IQ3_S = 21, IQ2_S = 22, IQ4_XS = 23,
-  I8 = 24, I16 = 25, I32 = 26, I64 = 27, F64 = 28, IQ1_M = 29, BF16 = 30, TQ1_0 = 34, TQ2_0 = 35,
+  F32 = 0,
+  F16 = 1,
+  Q4_0 = 2,
+  Q4_1 = 3,
+  Q5_0 = 6,
+  Q5_1 = 7,
+  Q8_0 = 8,
+  Q8_1 = 9,
+  Q2_K = 10,
+  Q3_K = 11,
+  Q4_K = 12,
+  Q5_K = 13,
+  Q6_K = 14,
+  Q8_K = 15,
+  IQ2_XXS = 16,
+  IQ2_XS = 17,
+  IQ3_XXS = 18,
+  IQ1_S = 19,
+  IQ4_NL = 20,
+  IQ3_S = 21,
+  IQ2_S = 22,
+  IQ4_XS = 23,
+  I8 = 24,
+  I16 = 25,
+  I32 = 26,
+  I64 = 27,
+  F64 = 28,
+  IQ1_M = 29,
+  BF16 = 30,
+  TQ1_0 = 34,
+  TQ2_0 = 35,
 };
 
 struct TensorTypeTraits {
   TensorType type;
-  std::string_view name;    // "F32", "Q4_K", ... as llama.cpp prints it
-  uint32_t block_size;      // elements per block (1 for plain types)
+  std::string_view name;  // "F32", "Q4_K", ... as llama.cpp prints it
+  uint32_t block_size;    // elements per block (1 for plain types)
   uint32_t bytes_per_block;
   bool quantized;
 };
@@ -101,25 +139,66 @@ std::string file_type_name(uint32_t file_type);
 // and std::string map to string.
 template <typename T>
 struct ValueTypeOf;
-template <> struct ValueTypeOf<uint8_t> { static constexpr ValueType value = ValueType::u8; };
-template <> struct ValueTypeOf<int8_t> { static constexpr ValueType value = ValueType::i8; };
-template <> struct ValueTypeOf<uint16_t> { static constexpr ValueType value = ValueType::u16; };
-template <> struct ValueTypeOf<int16_t> { static constexpr ValueType value = ValueType::i16; };
-template <> struct ValueTypeOf<uint32_t> { static constexpr ValueType value = ValueType::u32; };
-template <> struct ValueTypeOf<int32_t> { static constexpr ValueType value = ValueType::i32; };
-template <> struct ValueTypeOf<float> { static constexpr ValueType value = ValueType::f32; };
-template <> struct ValueTypeOf<bool> { static constexpr ValueType value = ValueType::boolean; };
-template <> struct ValueTypeOf<uint64_t> { static constexpr ValueType value = ValueType::u64; };
-template <> struct ValueTypeOf<int64_t> { static constexpr ValueType value = ValueType::i64; };
-template <> struct ValueTypeOf<double> { static constexpr ValueType value = ValueType::f64; };
-template <> struct ValueTypeOf<std::string_view> { static constexpr ValueType value = ValueType::string; };
-template <> struct ValueTypeOf<std::string> { static constexpr ValueType value = ValueType::string; };
+template <>
+struct ValueTypeOf<uint8_t> {
+  static constexpr ValueType value = ValueType::u8;
+};
+template <>
+struct ValueTypeOf<int8_t> {
+  static constexpr ValueType value = ValueType::i8;
+};
+template <>
+struct ValueTypeOf<uint16_t> {
+  static constexpr ValueType value = ValueType::u16;
+};
+template <>
+struct ValueTypeOf<int16_t> {
+  static constexpr ValueType value = ValueType::i16;
+};
+template <>
+struct ValueTypeOf<uint32_t> {
+  static constexpr ValueType value = ValueType::u32;
+};
+template <>
+struct ValueTypeOf<int32_t> {
+  static constexpr ValueType value = ValueType::i32;
+};
+template <>
+struct ValueTypeOf<float> {
+  static constexpr ValueType value = ValueType::f32;
+};
+template <>
+struct ValueTypeOf<bool> {
+  static constexpr ValueType value = ValueType::boolean;
+};
+template <>
+struct ValueTypeOf<uint64_t> {
+  static constexpr ValueType value = ValueType::u64;
+};
+template <>
+struct ValueTypeOf<int64_t> {
+  static constexpr ValueType value = ValueType::i64;
+};
+template <>
+struct ValueTypeOf<double> {
+  static constexpr ValueType value = ValueType::f64;
+};
+template <>
+struct ValueTypeOf<std::string_view> {
+  static constexpr ValueType value = ValueType::string;
+};
+template <>
+struct ValueTypeOf<std::string> {
+  static constexpr ValueType value = ValueType::string;
+};
 template <typename T>
 inline constexpr ValueType value_type_of = ValueTypeOf<T>::value;
 
 // A fixed-size metadata type read by memcpy (all numbers and bool).
 template <typename T>
-concept Primitive = std::is_arithmetic_v<T> && requires { ValueTypeOf<T>::value; };
+concept Primitive = std::is_arithmetic_v<T> && requires {
+  ValueTypeOf<T>::value;
+};
 
 namespace detail {
 struct Index;  // the parsed file: mapping, metadata records, array offset tables, tensors
@@ -275,9 +354,9 @@ class File {
 
   const std::string& name() const;  // the path, or the name given to open_bytes
   uint32_t version() const;
-  uint64_t size() const;            // bytes in the file
-  uint64_t alignment() const;       // general.alignment, default 32
-  uint64_t data_offset() const;     // where the tensor data section starts (aligned)
+  uint64_t size() const;                   // bytes in the file
+  uint64_t alignment() const;              // general.alignment, default 32
+  uint64_t data_offset() const;            // where the tensor data section starts (aligned)
   std::span<const uint8_t> bytes() const;  // the whole file
 
   // Metadata in file order, and lookup by key. Keys may contain "{arch}", replaced by the value of
@@ -311,9 +390,9 @@ class File {
 
   // Tensors in file order, and lookup by name (hash map).
   std::span<const TensorInfo> tensors() const;
-  const TensorInfo* find_tensor(std::string_view name) const;  // nullptr when absent
+  const TensorInfo* find_tensor(std::string_view name) const;     // nullptr when absent
   Result<const TensorInfo*> tensor(std::string_view name) const;  // not_found naming the tensor
-  uint64_t parameter_count() const;  // sum of every tensor's element count
+  uint64_t parameter_count() const;                               // sum of every tensor's element count
 
  private:
   explicit File(std::unique_ptr<detail::Index> index);
@@ -333,21 +412,21 @@ class MetaValue {
   };
 
   MetaValue() : data_(uint8_t{0}) {}
-  MetaValue(uint8_t v) : data_(v) {}  // NOLINT: implicit, so set("k", uint32_t{3}) reads well
-  MetaValue(int8_t v) : data_(v) {}   // NOLINT
-  MetaValue(uint16_t v) : data_(v) {}  // NOLINT
-  MetaValue(int16_t v) : data_(v) {}   // NOLINT
-  MetaValue(uint32_t v) : data_(v) {}  // NOLINT
-  MetaValue(int32_t v) : data_(v) {}   // NOLINT
-  MetaValue(float v) : data_(v) {}     // NOLINT
-  MetaValue(bool v) : data_(v) {}      // NOLINT
-  MetaValue(uint64_t v) : data_(v) {}  // NOLINT
-  MetaValue(int64_t v) : data_(v) {}   // NOLINT
-  MetaValue(double v) : data_(v) {}    // NOLINT
-  MetaValue(std::string v) : data_(std::move(v)) {}          // NOLINT
-  MetaValue(std::string_view v) : data_(std::string(v)) {}   // NOLINT
-  MetaValue(const char* v) : data_(std::string(v)) {}        // NOLINT
-  MetaValue(Array v) : data_(std::move(v)) {}                // NOLINT
+  MetaValue(uint8_t v) : data_(v) {}                 // NOLINT: implicit, so set("k", uint32_t{3}) reads well
+  MetaValue(int8_t v) : data_(v) {}                  // NOLINT
+  MetaValue(uint16_t v) : data_(v) {}                // NOLINT
+  MetaValue(int16_t v) : data_(v) {}                 // NOLINT
+  MetaValue(uint32_t v) : data_(v) {}                // NOLINT
+  MetaValue(int32_t v) : data_(v) {}                 // NOLINT
+  MetaValue(float v) : data_(v) {}                   // NOLINT
+  MetaValue(bool v) : data_(v) {}                    // NOLINT
+  MetaValue(uint64_t v) : data_(v) {}                // NOLINT
+  MetaValue(int64_t v) : data_(v) {}                 // NOLINT
+  MetaValue(double v) : data_(v) {}                  // NOLINT
+  MetaValue(std::string v) : data_(std::move(v)) {}  // NOLINT
+  MetaValue(std::string_view v) : data_(std::string(v)) {}  // NOLINT
+  MetaValue(const char* v) : data_(std::string(v)) {}       // NOLINT
+  MetaValue(Array v) : data_(std::move(v)) {}               // NOLINT
 
   // An array of one element type; every element must be of that type (checked when written).
   static MetaValue array(ValueType element_type, std::vector<MetaValue> elements = {});
@@ -370,7 +449,9 @@ class MetaValue {
   const Array* as_array() const { return std::get_if<Array>(&data_); }
   const std::string* as_string() const { return std::get_if<std::string>(&data_); }
   template <Primitive T>
-  const T* as() const { return std::get_if<T>(&data_); }
+  const T* as() const {
+    return std::get_if<T>(&data_);
+  }
 
  private:
   std::variant<uint8_t, int8_t, uint16_t, int16_t, uint32_t, int32_t, float, bool, std::string, Array,
@@ -456,17 +537,26 @@ namespace detail {
 Error integer_range_error(std::string_view type_name, std::string_view value);
 template <typename T>
 constexpr std::string_view integer_type_name() {
-  if constexpr (std::is_same_v<T, bool>) return "bool";
+  if constexpr (std::is_same_v<T, bool>)
+    return "bool";
   else if constexpr (std::is_signed_v<T>) {
-    if constexpr (sizeof(T) == 1) return "i8";
-    else if constexpr (sizeof(T) == 2) return "i16";
-    else if constexpr (sizeof(T) == 4) return "i32";
-    else return "i64";
+    if constexpr (sizeof(T) == 1)
+      return "i8";
+    else if constexpr (sizeof(T) == 2)
+      return "i16";
+    else if constexpr (sizeof(T) == 4)
+      return "i32";
+    else
+      return "i64";
   } else {
-    if constexpr (sizeof(T) == 1) return "u8";
-    else if constexpr (sizeof(T) == 2) return "u16";
-    else if constexpr (sizeof(T) == 4) return "u32";
-    else return "u64";
+    if constexpr (sizeof(T) == 1)
+      return "u8";
+    else if constexpr (sizeof(T) == 2)
+      return "u16";
+    else if constexpr (sizeof(T) == 4)
+      return "u32";
+    else
+      return "u64";
   }
 }
 }  // namespace detail
@@ -480,17 +570,27 @@ Result<T> Value::as_integer() const {
     return static_cast<T>(v);
   };
   switch (type_) {
-    case ValueType::u8: return convert(load<uint8_t>());
-    case ValueType::i8: return convert(load<int8_t>());
-    case ValueType::u16: return convert(load<uint16_t>());
-    case ValueType::i16: return convert(load<int16_t>());
-    case ValueType::u32: return convert(load<uint32_t>());
-    case ValueType::i32: return convert(load<int32_t>());
-    case ValueType::u64: return convert(load<uint64_t>());
-    case ValueType::i64: return convert(load<int64_t>());
+    case ValueType::u8:
+      return convert(load<uint8_t>());
+    case ValueType::i8:
+      return convert(load<int8_t>());
+    case ValueType::u16:
+      return convert(load<uint16_t>());
+    case ValueType::i16:
+      return convert(load<int16_t>());
+    case ValueType::u32:
+      return convert(load<uint32_t>());
+    case ValueType::i32:
+      return convert(load<int32_t>());
+    case ValueType::u64:
+      return convert(load<uint64_t>());
+    case ValueType::i64:
+      return convert(load<int64_t>());
     default:
-      return make_error(ErrorCode::invalid_argument, "expected an integer ({} or any integer type "
-                        "that fits), found {}", name, to_string(type_));
+      return make_error(ErrorCode::invalid_argument,
+                        "expected an integer ({} or any integer type "
+                        "that fits), found {}",
+                        name, to_string(type_));
   }
 }
 

@@ -13,12 +13,13 @@
 
 namespace occam::gguf::detail {
 
-inline constexpr uint64_t kHeaderSize = 24;  // magic, version, tensor count, metadata count
+inline constexpr uint64_t kHeaderSize = 24;     // magic, version, tensor count, metadata count
 inline constexpr uint32_t kMaxTensorName = 63;  // GGML_MAX_NAME (64) minus the terminating NUL
 // Smallest encodings, used to bound counts by the bytes left (a huge count fails before allocating).
-inline constexpr uint64_t kMinMetadataEntry = 8 + 1 + 4 + 1;       // key length, 1-byte key, type, u8
-inline constexpr uint64_t kMinTensorInfo = 8 + 1 + 4 + 8 + 4 + 8;  // name length, name, n_dims, ne, type, offset
-inline constexpr uint64_t kArrayHeader = 4 + 8;                    // element type, count
+inline constexpr uint64_t kMinMetadataEntry = 8 + 1 + 4 + 1;  // key length, 1-byte key, type, u8
+inline constexpr uint64_t kMinTensorInfo =
+    8 + 1 + 4 + 8 + 4 + 8;                       // name length, name, n_dims, ne, type, offset
+inline constexpr uint64_t kArrayHeader = 4 + 8;  // element type, count
 
 // One array value. Elements of fixed size are found by arithmetic; string elements through a table
 // of offsets; array elements are child nodes stored contiguously.

@@ -33,7 +33,9 @@ std::string quote(std::string_view s) {
 // ---------------------------------------------------------------------------------------------
 // Value
 
-const uint8_t* Value::data() const { return index_->base + offset_; }
+const uint8_t* Value::data() const {
+  return index_->base + offset_;
+}
 
 std::string_view Value::string_unchecked() const {
   uint64_t length = index_->load_u64(offset_);
@@ -70,9 +72,15 @@ std::span<const uint8_t> Value::raw() const {
   if (index_ == nullptr) return {};
   uint64_t end = offset_;
   switch (type_) {
-    case ValueType::string: end = offset_ + 8 + index_->load_u64(offset_); break;
-    case ValueType::array: end = index_->nodes[node_].end; break;
-    default: end = offset_ + fixed_size(type_); break;
+    case ValueType::string:
+      end = offset_ + 8 + index_->load_u64(offset_);
+      break;
+    case ValueType::array:
+      end = index_->nodes[node_].end;
+      break;
+    default:
+      end = offset_ + fixed_size(type_);
+      break;
   }
   return {index_->base + offset_, static_cast<size_t>(end - offset_)};
 }
@@ -80,18 +88,30 @@ std::span<const uint8_t> Value::raw() const {
 std::string Value::to_display(size_t max_elements) const {
   if (index_ == nullptr) return "(none)";
   switch (type_) {
-    case ValueType::u8: return fmt::format("{}", load<uint8_t>());
-    case ValueType::i8: return fmt::format("{}", load<int8_t>());
-    case ValueType::u16: return fmt::format("{}", load<uint16_t>());
-    case ValueType::i16: return fmt::format("{}", load<int16_t>());
-    case ValueType::u32: return fmt::format("{}", load<uint32_t>());
-    case ValueType::i32: return fmt::format("{}", load<int32_t>());
-    case ValueType::u64: return fmt::format("{}", load<uint64_t>());
-    case ValueType::i64: return fmt::format("{}", load<int64_t>());
-    case ValueType::f32: return fmt::format("{}", load<float>());
-    case ValueType::f64: return fmt::format("{}", load<double>());
-    case ValueType::boolean: return load<uint8_t>() != 0 ? "true" : "false";
-    case ValueType::string: return quote(string_unchecked());
+    case ValueType::u8:
+      return fmt::format("{}", load<uint8_t>());
+    case ValueType::i8:
+      return fmt::format("{}", load<int8_t>());
+    case ValueType::u16:
+      return fmt::format("{}", load<uint16_t>());
+    case ValueType::i16:
+      return fmt::format("{}", load<int16_t>());
+    case ValueType::u32:
+      return fmt::format("{}", load<uint32_t>());
+    case ValueType::i32:
+      return fmt::format("{}", load<int32_t>());
+    case ValueType::u64:
+      return fmt::format("{}", load<uint64_t>());
+    case ValueType::i64:
+      return fmt::format("{}", load<int64_t>());
+    case ValueType::f32:
+      return fmt::format("{}", load<float>());
+    case ValueType::f64:
+      return fmt::format("{}", load<double>());
+    case ValueType::boolean:
+      return load<uint8_t>() != 0 ? "true" : "false";
+    case ValueType::string:
+      return quote(string_unchecked());
     case ValueType::array: {
       ArrayView array(index_, node_);
       std::string out = "[";
@@ -100,7 +120,8 @@ std::string Value::to_display(size_t max_elements) const {
         if (i > 0) out += ", ";
         out += array[i].to_display(max_elements);
       }
-      if (shown < array.size()) out += fmt::format(", ... ({} {})", array.size(), to_string(array.element_type()));
+      if (shown < array.size())
+        out += fmt::format(", ... ({} {})", array.size(), to_string(array.element_type()));
       out += "]";
       return out;
     }
@@ -115,9 +136,13 @@ ValueType ArrayView::element_type() const {
   return index_ == nullptr ? ValueType::u8 : index_->nodes[node_].element_type;
 }
 
-uint64_t ArrayView::size() const { return index_ == nullptr ? 0 : index_->nodes[node_].count; }
+uint64_t ArrayView::size() const {
+  return index_ == nullptr ? 0 : index_->nodes[node_].count;
+}
 
-uint64_t ArrayView::offset() const { return index_ == nullptr ? 0 : index_->nodes[node_].offset; }
+uint64_t ArrayView::offset() const {
+  return index_ == nullptr ? 0 : index_->nodes[node_].offset;
+}
 
 const uint8_t* ArrayView::element_data(uint64_t i) const {
   const detail::ArrayNode& node = index_->nodes[node_];
@@ -158,8 +183,9 @@ std::string_view ArrayView::string(uint64_t i) const {
 Status ArrayView::check_element_type(ValueType expected) const {
   if (index_ == nullptr) return make_error(ErrorCode::invalid_argument, "empty array view");
   if (element_type() != expected) {
-    return make_error(ErrorCode::invalid_argument, "expected an array of {}, found an array of {} (at offset {:#x})",
-                      to_string(expected), to_string(element_type()), offset());
+    return make_error(ErrorCode::invalid_argument,
+                      "expected an array of {}, found an array of {} (at offset {:#x})", to_string(expected),
+                      to_string(element_type()), offset());
   }
   return ok_status();
 }
@@ -184,16 +210,36 @@ File::File(File&&) noexcept = default;
 File& File::operator=(File&&) noexcept = default;
 File::~File() = default;
 
-const std::string& File::name() const { return index_->name; }
-uint32_t File::version() const { return index_->version; }
-uint64_t File::size() const { return index_->size; }
-uint64_t File::alignment() const { return index_->alignment; }
-uint64_t File::data_offset() const { return index_->data_offset; }
-std::span<const uint8_t> File::bytes() const { return {index_->base, static_cast<size_t>(index_->size)}; }
-std::span<const KeyValue> File::metadata() const { return index_->metadata; }
-std::string_view File::architecture() const { return index_->architecture; }
-std::span<const TensorInfo> File::tensors() const { return index_->tensors; }
-uint64_t File::parameter_count() const { return index_->parameter_count; }
+const std::string& File::name() const {
+  return index_->name;
+}
+uint32_t File::version() const {
+  return index_->version;
+}
+uint64_t File::size() const {
+  return index_->size;
+}
+uint64_t File::alignment() const {
+  return index_->alignment;
+}
+uint64_t File::data_offset() const {
+  return index_->data_offset;
+}
+std::span<const uint8_t> File::bytes() const {
+  return {index_->base, static_cast<size_t>(index_->size)};
+}
+std::span<const KeyValue> File::metadata() const {
+  return index_->metadata;
+}
+std::string_view File::architecture() const {
+  return index_->architecture;
+}
+std::span<const TensorInfo> File::tensors() const {
+  return index_->tensors;
+}
+uint64_t File::parameter_count() const {
+  return index_->parameter_count;
+}
 
 std::string File::arch_key(std::string_view suffix) const {
   return fmt::format("{}.{}", index_->architecture, suffix);
@@ -225,10 +271,11 @@ Result<Value> File::lookup(std::string_view key) const {
   const KeyValue* entry = find(key);
   if (entry == nullptr) {
     if (key.find("{arch}") != std::string_view::npos && index_->architecture.empty()) {
-      return make_error(ErrorCode::not_found, "gguf: key '{}' not found (no general.architecture to expand {{arch}})",
-                        key);
+      return make_error(ErrorCode::not_found,
+                        "gguf: key '{}' not found (no general.architecture to expand {{arch}})", key);
     }
-    return make_error(ErrorCode::not_found, "gguf: key '{}' not found in '{}'", resolve_key(key), index_->name);
+    return make_error(ErrorCode::not_found, "gguf: key '{}' not found in '{}'", resolve_key(key),
+                      index_->name);
   }
   return entry->value;
 }
@@ -245,9 +292,13 @@ Result<double> File::get_float_or(std::string_view key, double fallback) const {
   return get_float(key);
 }
 
-Result<std::string_view> File::get_string(std::string_view key) const { return get<std::string_view>(key); }
+Result<std::string_view> File::get_string(std::string_view key) const {
+  return get<std::string_view>(key);
+}
 
-Result<ArrayView> File::get_array(std::string_view key) const { return get<ArrayView>(key); }
+Result<ArrayView> File::get_array(std::string_view key) const {
+  return get<ArrayView>(key);
+}
 
 const TensorInfo* File::find_tensor(std::string_view name) const {
   auto it = index_->tensor_index.find(name);

@@ -21,8 +21,8 @@ class Cursor {
   template <typename T>
   Result<T> read(std::string_view what) {
     if (remaining() < sizeof(T)) {
-      return make_error(ErrorCode::invalid_argument,
-                        "{} at offset {:#x}: needs {} bytes, file ends at {:#x}", what, pos_, sizeof(T), size_);
+      return make_error(ErrorCode::invalid_argument, "{} at offset {:#x}: needs {} bytes, file ends at {:#x}",
+                        what, pos_, sizeof(T), size_);
     }
     T out;
     std::memcpy(&out, base_ + pos_, sizeof(T));
@@ -50,8 +50,9 @@ class Cursor {
 
   Status skip(uint64_t bytes, std::string_view what) {
     if (bytes > remaining()) {
-      return make_error(ErrorCode::invalid_argument, "{} at offset {:#x}: {} bytes run past end of file (size {:#x})",
-                        what, pos_, bytes, size_);
+      return make_error(ErrorCode::invalid_argument,
+                        "{} at offset {:#x}: {} bytes run past end of file (size {:#x})", what, pos_, bytes,
+                        size_);
     }
     pos_ += bytes;
     return ok_status();
@@ -90,7 +91,8 @@ class Parser {
     if (const KeyValue* alignment = find("general.alignment")) {
       OCCAM_TRY(validate_alignment(*alignment, ix_.alignment));
     }
-    if (const KeyValue* arch = find("general.architecture"); arch && arch->value.type() == ValueType::string) {
+    if (const KeyValue* arch = find("general.architecture");
+        arch && arch->value.type() == ValueType::string) {
       ix_.architecture = *arch->value.as_string();
     }
 
@@ -100,8 +102,8 @@ class Parser {
     for (uint64_t i = 0; i < n_tensors; ++i) OCCAM_TRY(parse_tensor_info(i));
     auto data_offset = checked_align_up(cur_.pos(), ix_.alignment);
     if (!data_offset) {
-      return make_error(ErrorCode::invalid_argument, "gguf: data section offset overflows (end of tensor infos {:#x})",
-                        cur_.pos());
+      return make_error(ErrorCode::invalid_argument,
+                        "gguf: data section offset overflows (end of tensor infos {:#x})", cur_.pos());
     }
     ix_.data_offset = *data_offset;
     return validate_tensor_data(ix_);
@@ -131,15 +133,16 @@ class Parser {
     OCCAM_ASSIGN_OR_RETURN(uint32_t raw_type, cur_.read<uint32_t>("value type"));
     auto type = static_cast<ValueType>(raw_type);
     if (!is_valid(type)) {
-      return make_error(ErrorCode::invalid_argument, "unknown value type {} at offset {:#x}", raw_type, type_offset);
+      return make_error(ErrorCode::invalid_argument, "unknown value type {} at offset {:#x}", raw_type,
+                        type_offset);
     }
     uint64_t payload = cur_.pos();
     uint32_t node = 0;
     OCCAM_TRY(parse_value(type, 1, node));
     auto [it, inserted] = ix_.key_index.emplace(key, static_cast<uint32_t>(ix_.metadata.size()));
     if (!inserted) {
-      return make_error(ErrorCode::invalid_argument, "duplicate key at offset {:#x} (first at {:#x})", entry_offset,
-                        ix_.metadata[it->second].offset);
+      return make_error(ErrorCode::invalid_argument, "duplicate key at offset {:#x} (first at {:#x})",
+                        entry_offset, ix_.metadata[it->second].offset);
     }
     ix_.metadata.push_back(KeyValue{key, ix_.make_value(type, payload, node), entry_offset});
     return ok_status();
@@ -229,7 +232,9 @@ class Parser {
     Result<std::string_view> name = cur_.read_string("tensor name");
     if (!name.ok()) return std::move(name).error().with_context(where());
     tensor.name = *name;
-    auto context = [&] { return fmt::format("gguf: tensor '{}' (info at offset {:#x})", tensor.name, tensor.info_offset); };
+    auto context = [&] {
+      return fmt::format("gguf: tensor '{}' (info at offset {:#x})", tensor.name, tensor.info_offset);
+    };
     if (tensor.name.size() > kMaxTensorName) {
       return make_error(ErrorCode::invalid_argument, "{}: name of {} bytes is longer than {}", context(),
                         tensor.name.size(), kMaxTensorName);
@@ -237,8 +242,8 @@ class Parser {
     Result<uint32_t> n_dims = cur_.read<uint32_t>("n_dims");
     if (!n_dims.ok()) return std::move(n_dims).error().with_context(context());
     if (*n_dims == 0 || *n_dims > kMaxDims) {
-      return make_error(ErrorCode::invalid_argument, "{}: n_dims {} at offset {:#x} (1 to {} allowed)", context(),
-                        *n_dims, cur_.pos() - 4, kMaxDims);
+      return make_error(ErrorCode::invalid_argument, "{}: n_dims {} at offset {:#x} (1 to {} allowed)",
+                        context(), *n_dims, cur_.pos() - 4, kMaxDims);
     }
     tensor.n_dims = *n_dims;
     for (uint32_t d = 0; d < tensor.n_dims; ++d) {
@@ -256,8 +261,8 @@ class Parser {
 
     auto [it, inserted] = ix_.tensor_index.emplace(tensor.name, static_cast<uint32_t>(ix_.tensors.size()));
     if (!inserted) {
-      return make_error(ErrorCode::invalid_argument, "{}: duplicate tensor name (first at offset {:#x})", context(),
-                        ix_.tensors[it->second].info_offset);
+      return make_error(ErrorCode::invalid_argument, "{}: duplicate tensor name (first at offset {:#x})",
+                        context(), ix_.tensors[it->second].info_offset);
     }
     ix_.parameter_count += tensor.n_elements;  // each <= INT64_MAX; a sum past 2^64 saturates below
     if (ix_.parameter_count < tensor.n_elements) ix_.parameter_count = UINT64_MAX;
@@ -277,7 +282,9 @@ Result<std::unique_ptr<Index>> build(std::unique_ptr<Index> index) {
 
 }  // namespace
 
-Status parse(Index& index) { return Parser(index).run(); }
+Status parse(Index& index) {
+  return Parser(index).run();
+}
 
 }  // namespace occam::gguf::detail
 

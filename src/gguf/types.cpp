@@ -51,14 +51,44 @@ constexpr TensorTypeTraits kTensorTypes[] = {
 
 // llama_ftype (llama.h); gaps are removed types (4 Q4_1_SOME_F16, 5 Q4_2, 6 Q4_3, 33–35 Q4_0_N_M).
 constexpr std::array<std::string_view, 38> kFileTypeNames = {
-    "ALL_F32",      "MOSTLY_F16",    "MOSTLY_Q4_0",   "MOSTLY_Q4_1",   "",
-    "",             "",              "MOSTLY_Q8_0",   "MOSTLY_Q5_0",   "MOSTLY_Q5_1",
-    "MOSTLY_Q2_K",  "MOSTLY_Q3_K_S", "MOSTLY_Q3_K_M", "MOSTLY_Q3_K_L", "MOSTLY_Q4_K_S",
-    "MOSTLY_Q4_K_M", "MOSTLY_Q5_K_S", "MOSTLY_Q5_K_M", "MOSTLY_Q6_K",   "MOSTLY_IQ2_XXS",
-    "MOSTLY_IQ2_XS", "MOSTLY_Q2_K_S", "MOSTLY_IQ3_XS", "MOSTLY_IQ3_XXS", "MOSTLY_IQ1_S",
-    "MOSTLY_IQ4_NL", "MOSTLY_IQ3_S",  "MOSTLY_IQ3_M",  "MOSTLY_IQ2_S",  "MOSTLY_IQ2_M",
-    "MOSTLY_IQ4_XS", "MOSTLY_IQ1_M",  "MOSTLY_BF16",   "",              "",
-    "",              "MOSTLY_TQ1_0",  "MOSTLY_TQ2_0",
+    "ALL_F32",
+    "MOSTLY_F16",
+    "MOSTLY_Q4_0",
+    "MOSTLY_Q4_1",
+    "",
+    "",
+    "",
+    "MOSTLY_Q8_0",
+    "MOSTLY_Q5_0",
+    "MOSTLY_Q5_1",
+    "MOSTLY_Q2_K",
+    "MOSTLY_Q3_K_S",
+    "MOSTLY_Q3_K_M",
+    "MOSTLY_Q3_K_L",
+    "MOSTLY_Q4_K_S",
+    "MOSTLY_Q4_K_M",
+    "MOSTLY_Q5_K_S",
+    "MOSTLY_Q5_K_M",
+    "MOSTLY_Q6_K",
+    "MOSTLY_IQ2_XXS",
+    "MOSTLY_IQ2_XS",
+    "MOSTLY_Q2_K_S",
+    "MOSTLY_IQ3_XS",
+    "MOSTLY_IQ3_XXS",
+    "MOSTLY_IQ1_S",
+    "MOSTLY_IQ4_NL",
+    "MOSTLY_IQ3_S",
+    "MOSTLY_IQ3_M",
+    "MOSTLY_IQ2_S",
+    "MOSTLY_IQ2_M",
+    "MOSTLY_IQ4_XS",
+    "MOSTLY_IQ1_M",
+    "MOSTLY_BF16",
+    "",
+    "",
+    "",
+    "MOSTLY_TQ1_0",
+    "MOSTLY_TQ2_0",
 };
 constexpr uint32_t kFileTypeGuessed = 1024;
 
@@ -70,7 +100,9 @@ std::string_view to_string(ValueType type) {
   return "type#?";
 }
 
-bool is_valid(ValueType type) { return static_cast<uint32_t>(type) < kValueTypeNames.size(); }
+bool is_valid(ValueType type) {
+  return static_cast<uint32_t>(type) < kValueTypeNames.size();
+}
 
 uint32_t fixed_size(ValueType type) {
   auto id = static_cast<uint32_t>(type);
@@ -78,8 +110,9 @@ uint32_t fixed_size(ValueType type) {
 }
 
 const TensorTypeTraits* find_tensor_type(uint32_t id) {
-  auto it = std::lower_bound(std::begin(kTensorTypes), std::end(kTensorTypes), id,
-                             [](const TensorTypeTraits& t, uint32_t v) { return static_cast<uint32_t>(t.type) < v; });
+  auto it = std::lower_bound(
+      std::begin(kTensorTypes), std::end(kTensorTypes), id,
+      [](const TensorTypeTraits& t, uint32_t v) { return static_cast<uint32_t>(t.type) < v; });
   if (it == std::end(kTensorTypes) || static_cast<uint32_t>(it->type) != id) return nullptr;
   return &*it;
 }
@@ -92,7 +125,9 @@ Result<TensorTypeTraits> tensor_type_traits(uint32_t id) {
   return *traits;
 }
 
-std::span<const TensorTypeTraits> all_tensor_types() { return kTensorTypes; }
+std::span<const TensorTypeTraits> all_tensor_types() {
+  return kTensorTypes;
+}
 
 std::string_view to_string(TensorType type) {
   const TensorTypeTraits* traits = find_tensor_type(static_cast<uint32_t>(type));
@@ -109,9 +144,8 @@ Result<TensorType> tensor_type_from_name(std::string_view name) {
 Result<uint64_t> row_bytes(TensorType type, uint64_t n_elements) {
   OCCAM_ASSIGN_OR_RETURN(TensorTypeTraits traits, tensor_type_traits(static_cast<uint32_t>(type)));
   if (n_elements % traits.block_size != 0) {
-    return make_error(ErrorCode::invalid_argument,
-                      "row length {} is not a multiple of {}'s block size {}", n_elements, traits.name,
-                      traits.block_size);
+    return make_error(ErrorCode::invalid_argument, "row length {} is not a multiple of {}'s block size {}",
+                      n_elements, traits.name, traits.block_size);
   }
   auto bytes = checked_mul(n_elements / traits.block_size, traits.bytes_per_block);
   if (!bytes) {
@@ -130,8 +164,9 @@ Result<uint64_t> tensor_bytes(TensorType type, std::span<const uint64_t> shape) 
   for (size_t d = 1; d < shape.size(); ++d) {
     auto next = checked_mul(bytes, shape[d]);
     if (!next) {
-      return make_error(ErrorCode::invalid_argument, "tensor of {} bytes per row: dimension {} = {} overflows 64 bits",
-                        bytes, d, shape[d]);
+      return make_error(ErrorCode::invalid_argument,
+                        "tensor of {} bytes per row: dimension {} = {} overflows 64 bits", bytes, d,
+                        shape[d]);
     }
     bytes = *next;
   }

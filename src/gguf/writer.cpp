@@ -1,8 +1,6 @@
 // Building GGUF files. Layout as llama.cpp's gguf_write_to_buf and gguf-py's GGUFWriter: header,
 // metadata, tensor infos (offsets relative to the data section, each tensor's start padded to the
 // alignment), zero padding to the alignment, then each tensor's bytes followed by zero padding.
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -10,6 +8,7 @@
 #include <unordered_set>
 
 #include <fmt/ranges.h>
+#include <unistd.h>
 
 #include "gguf/checked.h"
 #include "gguf/index.h"
@@ -38,18 +37,42 @@ void put_primitive(const MetaValue& value, std::vector<uint8_t>& out) {
 // Appends a value's payload (no type tag); checks array element types.
 Status encode(const MetaValue& value, std::vector<uint8_t>& out) {
   switch (value.type()) {
-    case ValueType::u8: put_primitive<uint8_t>(value, out); break;
-    case ValueType::i8: put_primitive<int8_t>(value, out); break;
-    case ValueType::u16: put_primitive<uint16_t>(value, out); break;
-    case ValueType::i16: put_primitive<int16_t>(value, out); break;
-    case ValueType::u32: put_primitive<uint32_t>(value, out); break;
-    case ValueType::i32: put_primitive<int32_t>(value, out); break;
-    case ValueType::f32: put_primitive<float>(value, out); break;
-    case ValueType::boolean: put<uint8_t>(out, *value.as<bool>() ? 1 : 0); break;
-    case ValueType::u64: put_primitive<uint64_t>(value, out); break;
-    case ValueType::i64: put_primitive<int64_t>(value, out); break;
-    case ValueType::f64: put_primitive<double>(value, out); break;
-    case ValueType::string: put_string(out, *value.as_string()); break;
+    case ValueType::u8:
+      put_primitive<uint8_t>(value, out);
+      break;
+    case ValueType::i8:
+      put_primitive<int8_t>(value, out);
+      break;
+    case ValueType::u16:
+      put_primitive<uint16_t>(value, out);
+      break;
+    case ValueType::i16:
+      put_primitive<int16_t>(value, out);
+      break;
+    case ValueType::u32:
+      put_primitive<uint32_t>(value, out);
+      break;
+    case ValueType::i32:
+      put_primitive<int32_t>(value, out);
+      break;
+    case ValueType::f32:
+      put_primitive<float>(value, out);
+      break;
+    case ValueType::boolean:
+      put<uint8_t>(out, *value.as<bool>() ? 1 : 0);
+      break;
+    case ValueType::u64:
+      put_primitive<uint64_t>(value, out);
+      break;
+    case ValueType::i64:
+      put_primitive<int64_t>(value, out);
+      break;
+    case ValueType::f64:
+      put_primitive<double>(value, out);
+      break;
+    case ValueType::string:
+      put_string(out, *value.as_string());
+      break;
     case ValueType::array: {
       const MetaValue::Array& array = *value.as_array();
       if (!is_valid(array.element_type)) {
@@ -82,15 +105,24 @@ std::optional<uint64_t> payload_integer(ValueType type, std::span<const uint8_t>
     return static_cast<uint64_t>(v);
   };
   switch (type) {
-    case ValueType::u8: return load(uint8_t{});
-    case ValueType::i8: return load(int8_t{});
-    case ValueType::u16: return load(uint16_t{});
-    case ValueType::i16: return load(int16_t{});
-    case ValueType::u32: return load(uint32_t{});
-    case ValueType::i32: return load(int32_t{});
-    case ValueType::u64: return load(uint64_t{});
-    case ValueType::i64: return load(int64_t{});
-    default: return std::nullopt;
+    case ValueType::u8:
+      return load(uint8_t{});
+    case ValueType::i8:
+      return load(int8_t{});
+    case ValueType::u16:
+      return load(uint16_t{});
+    case ValueType::i16:
+      return load(int16_t{});
+    case ValueType::u32:
+      return load(uint32_t{});
+    case ValueType::i32:
+      return load(int32_t{});
+    case ValueType::u64:
+      return load(uint64_t{});
+    case ValueType::i64:
+      return load(int64_t{});
+    default:
+      return std::nullopt;
   }
 }
 
@@ -110,18 +142,30 @@ ValueType MetaValue::type() const {
 
 MetaValue MetaValue::from(const Value& value) {
   switch (value.type()) {
-    case ValueType::u8: return *value.as<uint8_t>();
-    case ValueType::i8: return *value.as<int8_t>();
-    case ValueType::u16: return *value.as<uint16_t>();
-    case ValueType::i16: return *value.as<int16_t>();
-    case ValueType::u32: return *value.as<uint32_t>();
-    case ValueType::i32: return *value.as<int32_t>();
-    case ValueType::f32: return *value.as<float>();
-    case ValueType::boolean: return *value.as<bool>();
-    case ValueType::u64: return *value.as<uint64_t>();
-    case ValueType::i64: return *value.as<int64_t>();
-    case ValueType::f64: return *value.as<double>();
-    case ValueType::string: return std::string(*value.as_string());
+    case ValueType::u8:
+      return *value.as<uint8_t>();
+    case ValueType::i8:
+      return *value.as<int8_t>();
+    case ValueType::u16:
+      return *value.as<uint16_t>();
+    case ValueType::i16:
+      return *value.as<int16_t>();
+    case ValueType::u32:
+      return *value.as<uint32_t>();
+    case ValueType::i32:
+      return *value.as<int32_t>();
+    case ValueType::f32:
+      return *value.as<float>();
+    case ValueType::boolean:
+      return *value.as<bool>();
+    case ValueType::u64:
+      return *value.as<uint64_t>();
+    case ValueType::i64:
+      return *value.as<int64_t>();
+    case ValueType::f64:
+      return *value.as<double>();
+    case ValueType::string:
+      return std::string(*value.as_string());
     case ValueType::array: {
       ArrayView view = *value.as_array();
       Array out{view.element_type(), {}};
@@ -143,7 +187,9 @@ struct Writer::Impl {
     std::vector<uint8_t> owned;
     std::span<const uint8_t> borrowed;  // into a File's mapping
     bool is_borrowed = false;
-    std::span<const uint8_t> payload() const { return is_borrowed ? borrowed : std::span<const uint8_t>(owned); }
+    std::span<const uint8_t> payload() const {
+      return is_borrowed ? borrowed : std::span<const uint8_t>(owned);
+    }
   };
   struct Tensor {
     std::string name;
@@ -194,7 +240,8 @@ Writer& Writer::set(std::string_view key, MetaValue value) {
   std::vector<uint8_t> payload;
   Status status = key.empty() ? make_error(ErrorCode::invalid_argument, "empty key") : encode(value, payload);
   if (!status.ok()) {
-    if (!impl_->deferred) impl_->deferred = std::move(status).error().with_context(fmt::format("gguf writer: key '{}'", key));
+    if (!impl_->deferred)
+      impl_->deferred = std::move(status).error().with_context(fmt::format("gguf writer: key '{}'", key));
     return *this;
   }
   Impl::Entry& entry = impl_->slot(key);
@@ -219,14 +266,16 @@ Writer& Writer::set(std::string_view key, const Value& value) {
 }
 
 bool Writer::remove(std::string_view key) {
-  auto it = std::find_if(impl_->entries.begin(), impl_->entries.end(), [&](const Impl::Entry& e) { return e.key == key; });
+  auto it = std::find_if(impl_->entries.begin(), impl_->entries.end(),
+                         [&](const Impl::Entry& e) { return e.key == key; });
   if (it == impl_->entries.end()) return false;
   impl_->entries.erase(it);
   return true;
 }
 
 bool Writer::contains(std::string_view key) const {
-  return std::any_of(impl_->entries.begin(), impl_->entries.end(), [&](const Impl::Entry& e) { return e.key == key; });
+  return std::any_of(impl_->entries.begin(), impl_->entries.end(),
+                     [&](const Impl::Entry& e) { return e.key == key; });
 }
 
 Status Writer::copy_metadata(const File& file) {
@@ -246,15 +295,15 @@ Status Writer::add_tensor(std::string_view name, TensorType type, std::span<cons
                           std::span<const uint8_t> data) {
   auto where = [&] { return fmt::format("gguf writer: tensor '{}'", name); };
   if (name.size() > detail::kMaxTensorName) {
-    return make_error(ErrorCode::invalid_argument, "{}: name of {} bytes is longer than {}", where(), name.size(),
-                      detail::kMaxTensorName);
+    return make_error(ErrorCode::invalid_argument, "{}: name of {} bytes is longer than {}", where(),
+                      name.size(), detail::kMaxTensorName);
   }
   if (impl_->tensor_names.count(std::string(name)) != 0) {
     return make_error(ErrorCode::invalid_argument, "{}: duplicate tensor name", where());
   }
   if (shape.empty() || shape.size() > kMaxDims) {
-    return make_error(ErrorCode::invalid_argument, "{}: {} dimensions (1 to {} allowed)", where(), shape.size(),
-                      kMaxDims);
+    return make_error(ErrorCode::invalid_argument, "{}: {} dimensions (1 to {} allowed)", where(),
+                      shape.size(), kMaxDims);
   }
   for (size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] == 0) return make_error(ErrorCode::invalid_argument, "{}: dimension {} is zero", where(), d);
@@ -262,8 +311,8 @@ Status Writer::add_tensor(std::string_view name, TensorType type, std::span<cons
   Result<uint64_t> bytes = tensor_bytes(type, shape);
   if (!bytes.ok()) return std::move(bytes).error().with_context(where());
   if (*bytes != data.size()) {
-    return make_error(ErrorCode::invalid_argument, "{}: {} {} needs {} bytes, got {}", where(), to_string(type),
-                      fmt::join(shape, "x"), *bytes, data.size());
+    return make_error(ErrorCode::invalid_argument, "{}: {} {} needs {} bytes, got {}", where(),
+                      to_string(type), fmt::join(shape, "x"), *bytes, data.size());
   }
   Impl::Tensor tensor;
   tensor.name = std::string(name);
@@ -285,16 +334,27 @@ Status Writer::copy_tensors(const File& file) {
   return ok_status();
 }
 
-size_t Writer::metadata_count() const { return impl_->entries.size(); }
-size_t Writer::tensor_count() const { return impl_->tensors.size(); }
-uint64_t Writer::alignment() const { return impl_->alignment().value_or(kDefaultAlignment); }
-void Writer::set_version(uint32_t version) { impl_->version = version; }
-void Writer::set_pad_without_tensors(bool pad) { impl_->pad_without_tensors = pad; }
+size_t Writer::metadata_count() const {
+  return impl_->entries.size();
+}
+size_t Writer::tensor_count() const {
+  return impl_->tensors.size();
+}
+uint64_t Writer::alignment() const {
+  return impl_->alignment().value_or(kDefaultAlignment);
+}
+void Writer::set_version(uint32_t version) {
+  impl_->version = version;
+}
+void Writer::set_pad_without_tensors(bool pad) {
+  impl_->pad_without_tensors = pad;
+}
 
 Result<std::vector<uint8_t>> Writer::to_bytes() const {
   if (impl_->deferred) return *impl_->deferred;
   if (impl_->version != 2 && impl_->version != 3) {
-    return make_error(ErrorCode::invalid_argument, "gguf writer: version {} (2 or 3 can be written)", impl_->version);
+    return make_error(ErrorCode::invalid_argument, "gguf writer: version {} (2 or 3 can be written)",
+                      impl_->version);
   }
   OCCAM_ASSIGN_OR_RETURN(uint64_t alignment, impl_->alignment());
   auto pad = [alignment](uint64_t n) { return (alignment - n % alignment) % alignment; };
@@ -337,22 +397,23 @@ Status Writer::write(const std::filesystem::path& path) const {
   temp += fmt::format(".tmp-{}", ::getpid());
   std::FILE* f = std::fopen(temp.c_str(), "wb");
   if (f == nullptr) {
-    return make_error(ErrorCode::io, "gguf writer: cannot create '{}': {}", temp.string(), std::strerror(errno));
+    return make_error(ErrorCode::io, "gguf writer: cannot create '{}': {}", temp.string(),
+                      std::strerror(errno));
   }
   size_t written = std::fwrite(bytes.data(), 1, bytes.size(), f);
   int write_errno = errno;
   bool closed = std::fclose(f) == 0;
   if (written != bytes.size() || !closed) {
     std::remove(temp.c_str());
-    return make_error(ErrorCode::io, "gguf writer: writing {} bytes to '{}' failed: {}", bytes.size(), temp.string(),
-                      std::strerror(write_errno));
+    return make_error(ErrorCode::io, "gguf writer: writing {} bytes to '{}' failed: {}", bytes.size(),
+                      temp.string(), std::strerror(write_errno));
   }
   std::error_code ec;
   std::filesystem::rename(temp, path, ec);
   if (ec) {
     std::remove(temp.c_str());
-    return make_error(ErrorCode::io, "gguf writer: cannot rename '{}' to '{}': {}", temp.string(), path.string(),
-                      ec.message());
+    return make_error(ErrorCode::io, "gguf writer: cannot rename '{}' to '{}': {}", temp.string(),
+                      path.string(), ec.message());
   }
   return ok_status();
 }

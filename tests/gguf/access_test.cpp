@@ -30,9 +30,9 @@ class GgufAccess : public ::testing::Test {
         .set("name", "stories")
         .set("ids", MetaValue::array_of<int32_t>({10, -20, 30}))
         .set("words", MetaValue::array_of<std::string_view>({"a", "", "ccc"}))
-        .set("nested", MetaValue::array(ValueType::array,
-                                        {MetaValue::array_of<uint16_t>({1, 2}),
-                                         MetaValue::array(ValueType::u16), MetaValue::array_of<uint16_t>({3})}))
+        .set("nested", MetaValue::array(ValueType::array, {MetaValue::array_of<uint16_t>({1, 2}),
+                                                           MetaValue::array(ValueType::u16),
+                                                           MetaValue::array_of<uint16_t>({3})}))
         .set("bools", MetaValue::array_of<bool>({true, false, true}));
     std::vector<float> data(64 * 2, 0.5f);
     raw_.assign(reinterpret_cast<const uint8_t*>(data.data()),
@@ -71,19 +71,21 @@ TEST_F(GgufAccess, StrictGetNamesKeyExpectedAndActualType) {
 
   auto as_string = file().get_string("small");
   ASSERT_FALSE(as_string.ok());
-  EXPECT_THAT(as_string.error().message(), AllOf(HasSubstr("'small'"), HasSubstr("expected string"), HasSubstr("u8")));
+  EXPECT_THAT(as_string.error().message(),
+              AllOf(HasSubstr("'small'"), HasSubstr("expected string"), HasSubstr("u8")));
 
   auto as_array = file().get_array("name");
   ASSERT_FALSE(as_array.ok());
-  EXPECT_THAT(as_array.error().message(), AllOf(HasSubstr("'name'"), HasSubstr("expected array"), HasSubstr("string")));
+  EXPECT_THAT(as_array.error().message(),
+              AllOf(HasSubstr("'name'"), HasSubstr("expected array"), HasSubstr("string")));
 }
 
 TEST_F(GgufAccess, MissingKeyIsNotFound) {
   auto missing = file().get<uint32_t>("llama.rope.dimension_count");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code(), ErrorCode::not_found);
-  EXPECT_THAT(missing.error().message(), AllOf(HasSubstr("'llama.rope.dimension_count'"), HasSubstr("not found"),
-                                               HasSubstr("access.gguf")));
+  EXPECT_THAT(missing.error().message(), AllOf(HasSubstr("'llama.rope.dimension_count'"),
+                                               HasSubstr("not found"), HasSubstr("access.gguf")));
   EXPECT_EQ(file().find("nope"), nullptr);
   EXPECT_FALSE(file().contains("nope"));
   EXPECT_EQ(file().get_or<uint32_t>("nope", 77u).value_or(0), 77u);
@@ -92,9 +94,9 @@ TEST_F(GgufAccess, MissingKeyIsNotFound) {
 }
 
 TEST_F(GgufAccess, LenientIntegerAcceptsAnyIntegerThatFits) {
-  EXPECT_EQ(file().get_integer<uint32_t>("llama.block_count").value_or(0), 5u);     // i32
+  EXPECT_EQ(file().get_integer<uint32_t>("llama.block_count").value_or(0), 5u);        // i32
   EXPECT_EQ(file().get_integer<uint32_t>("llama.embedding_length").value_or(0), 64u);  // u64
-  EXPECT_EQ(file().get_integer<int64_t>("llama.context_length").value_or(0), 2048);  // u32
+  EXPECT_EQ(file().get_integer<int64_t>("llama.context_length").value_or(0), 2048);    // u32
   EXPECT_EQ(file().get_integer<int8_t>("small").value_or(0), 7);
   EXPECT_EQ(file().get_integer<int32_t>("negative").value_or(0), -3);
   EXPECT_EQ(file().get_integer_or<uint32_t>("absent", 9u).value_or(0), 9u);
@@ -104,10 +106,12 @@ TEST_F(GgufAccess, LenientIntegerAcceptsAnyIntegerThatFits) {
   EXPECT_THAT(negative.error().message(), AllOf(HasSubstr("'negative'"), HasSubstr("-3"), HasSubstr("u32")));
   auto big = file().get_integer<uint32_t>("big");
   ASSERT_FALSE(big.ok());
-  EXPECT_THAT(big.error().message(), AllOf(HasSubstr("'big'"), HasSubstr("1099511627776"), HasSubstr("does not fit")));
+  EXPECT_THAT(big.error().message(),
+              AllOf(HasSubstr("'big'"), HasSubstr("1099511627776"), HasSubstr("does not fit")));
   auto not_integer = file().get_integer<uint32_t>("eps");
   ASSERT_FALSE(not_integer.ok());
-  EXPECT_THAT(not_integer.error().message(), AllOf(HasSubstr("'eps'"), HasSubstr("expected an integer"), HasSubstr("f32")));
+  EXPECT_THAT(not_integer.error().message(),
+              AllOf(HasSubstr("'eps'"), HasSubstr("expected an integer"), HasSubstr("f32")));
   EXPECT_FALSE(file().get_integer<uint32_t>("flag").ok()) << "bool is not an integer";
 }
 
@@ -200,14 +204,14 @@ TEST(GgufTypes, TensorTypeTraits) {
   };
   // ggml.c type_traits at llama.cpp c392e50.
   const Case cases[] = {
-      {0, "F32", 1, 4},        {1, "F16", 1, 2},         {2, "Q4_0", 32, 18},     {3, "Q4_1", 32, 20},
-      {6, "Q5_0", 32, 22},     {7, "Q5_1", 32, 24},      {8, "Q8_0", 32, 34},     {9, "Q8_1", 32, 36},
-      {10, "Q2_K", 256, 84},   {11, "Q3_K", 256, 110},   {12, "Q4_K", 256, 144},  {13, "Q5_K", 256, 176},
-      {14, "Q6_K", 256, 210},  {15, "Q8_K", 256, 292},   {16, "IQ2_XXS", 256, 66}, {17, "IQ2_XS", 256, 74},
-      {18, "IQ3_XXS", 256, 98}, {19, "IQ1_S", 256, 50},  {20, "IQ4_NL", 32, 18},  {21, "IQ3_S", 256, 110},
-      {22, "IQ2_S", 256, 82},  {23, "IQ4_XS", 256, 136}, {24, "I8", 1, 1},        {25, "I16", 1, 2},
-      {26, "I32", 1, 4},       {27, "I64", 1, 8},        {28, "F64", 1, 8},       {29, "IQ1_M", 256, 56},
-      {30, "BF16", 1, 2},      {34, "TQ1_0", 256, 54},   {35, "TQ2_0", 256, 66},
+      {0, "F32", 1, 4},         {1, "F16", 1, 2},         {2, "Q4_0", 32, 18},      {3, "Q4_1", 32, 20},
+      {6, "Q5_0", 32, 22},      {7, "Q5_1", 32, 24},      {8, "Q8_0", 32, 34},      {9, "Q8_1", 32, 36},
+      {10, "Q2_K", 256, 84},    {11, "Q3_K", 256, 110},   {12, "Q4_K", 256, 144},   {13, "Q5_K", 256, 176},
+      {14, "Q6_K", 256, 210},   {15, "Q8_K", 256, 292},   {16, "IQ2_XXS", 256, 66}, {17, "IQ2_XS", 256, 74},
+      {18, "IQ3_XXS", 256, 98}, {19, "IQ1_S", 256, 50},   {20, "IQ4_NL", 32, 18},   {21, "IQ3_S", 256, 110},
+      {22, "IQ2_S", 256, 82},   {23, "IQ4_XS", 256, 136}, {24, "I8", 1, 1},         {25, "I16", 1, 2},
+      {26, "I32", 1, 4},        {27, "I64", 1, 8},        {28, "F64", 1, 8},        {29, "IQ1_M", 256, 56},
+      {30, "BF16", 1, 2},       {34, "TQ1_0", 256, 54},   {35, "TQ2_0", 256, 66},
   };
   EXPECT_EQ(all_tensor_types().size(), std::size(cases));
   for (const Case& c : cases) {

@@ -115,11 +115,15 @@ std::string open_error(const RawBuilder& raw, ErrorCode expected_code = ErrorCod
 }
 
 TEST(GgufMalicious, HeaderFields) {
-  EXPECT_THAT(open_error(RawBuilder().u32(kMagic)), HasSubstr("file of 4 bytes is too small for a GGUF header"));
-  EXPECT_THAT(open_error(RawBuilder().u32(0x4c4d5347).u32(3).u64(0).u64(0)), HasSubstr("bad magic 0x4c4d5347"));
+  EXPECT_THAT(open_error(RawBuilder().u32(kMagic)),
+              HasSubstr("file of 4 bytes is too small for a GGUF header"));
+  EXPECT_THAT(open_error(RawBuilder().u32(0x4c4d5347).u32(3).u64(0).u64(0)),
+              HasSubstr("bad magic 0x4c4d5347"));
   EXPECT_THAT(open_error(RawBuilder().header(0, 0, 1), ErrorCode::unsupported), HasSubstr("version 1"));
-  EXPECT_THAT(open_error(RawBuilder().header(0, 0, 0x03000000), ErrorCode::unsupported), HasSubstr("big-endian"));
-  EXPECT_THAT(open_error(RawBuilder().header(0, 0, 4), ErrorCode::unsupported), HasSubstr("unknown version 4"));
+  EXPECT_THAT(open_error(RawBuilder().header(0, 0, 0x03000000), ErrorCode::unsupported),
+              HasSubstr("big-endian"));
+  EXPECT_THAT(open_error(RawBuilder().header(0, 0, 4), ErrorCode::unsupported),
+              HasSubstr("unknown version 4"));
   EXPECT_THAT(open_error(RawBuilder().header(uint64_t{1} << 60, 0)),
               AllOf(HasSubstr("tensor count 1152921504606846976"), HasSubstr("offset 0x8")));
   EXPECT_THAT(open_error(RawBuilder().header(0, ~uint64_t{0})),
@@ -131,8 +135,9 @@ TEST(GgufMalicious, HeaderFields) {
 TEST(GgufMalicious, Metadata) {
   RawBuilder huge_array;
   huge_array.header(0, 1).str("tokens").u32(9).u32(4).u64(uint64_t{1} << 62);
-  EXPECT_THAT(open_error(huge_array), AllOf(HasSubstr("key 'tokens'"), HasSubstr("4611686018427387904 elements of u32"),
-                                            HasSubstr("offset 0x2a")));
+  EXPECT_THAT(open_error(huge_array),
+              AllOf(HasSubstr("key 'tokens'"), HasSubstr("4611686018427387904 elements of u32"),
+                    HasSubstr("offset 0x2a")));
 
   RawBuilder string_past_eof;
   string_past_eof.header(0, 1).str("general.name").u32(8).u64(1000).u64(0);
@@ -142,12 +147,14 @@ TEST(GgufMalicious, Metadata) {
 
   RawBuilder key_past_eof;
   key_past_eof.header(0, 1).u64(~uint64_t{0}).u32(0).zeros(8);
-  EXPECT_THAT(open_error(key_past_eof), AllOf(HasSubstr("metadata entry #0"), HasSubstr("runs past end of file")));
+  EXPECT_THAT(open_error(key_past_eof),
+              AllOf(HasSubstr("metadata entry #0"), HasSubstr("runs past end of file")));
 
   RawBuilder duplicate_key;
   duplicate_key.header(0, 2).kv_u32("a.b", 1).kv_u32("a.b", 2);
-  EXPECT_THAT(open_error(duplicate_key), AllOf(HasSubstr("key 'a.b'"), HasSubstr("duplicate key at offset 0x2b"),
-                                               HasSubstr("first at 0x18")));
+  EXPECT_THAT(
+      open_error(duplicate_key),
+      AllOf(HasSubstr("key 'a.b'"), HasSubstr("duplicate key at offset 0x2b"), HasSubstr("first at 0x18")));
 
   RawBuilder unknown_type;
   unknown_type.header(0, 1).str("k").u32(13).u32(0);
@@ -155,7 +162,8 @@ TEST(GgufMalicious, Metadata) {
 
   RawBuilder bad_bool;
   bad_bool.header(0, 1).str("flag").u32(7).u8(2).zeros(3);
-  EXPECT_THAT(open_error(bad_bool), AllOf(HasSubstr("key 'flag'"), HasSubstr("bool at offset 0x28 has value 2")));
+  EXPECT_THAT(open_error(bad_bool),
+              AllOf(HasSubstr("key 'flag'"), HasSubstr("bool at offset 0x28 has value 2")));
 
   RawBuilder empty_key;
   empty_key.header(0, 1).str("").u32(0).u8(0).zeros(4);
@@ -182,7 +190,8 @@ TEST(GgufMalicious, Metadata) {
   }
   RawBuilder string_alignment;
   string_alignment.header(0, 1).str("general.alignment").u32(8).str("32");
-  EXPECT_THAT(open_error(string_alignment), AllOf(HasSubstr("general.alignment"), HasSubstr("expected an integer")));
+  EXPECT_THAT(open_error(string_alignment),
+              AllOf(HasSubstr("general.alignment"), HasSubstr("expected an integer")));
 }
 
 // One tensor after the header; data section at 32.
@@ -204,10 +213,10 @@ TEST(GgufMalicious, TensorInfos) {
               HasSubstr("row length 33 is not a multiple of Q4_0's block size 32"));
   EXPECT_THAT(open_error(one_tensor({uint64_t{1} << 32, uint64_t{1} << 32}, 0, 0, 64)),
               HasSubstr("element count overflows int64"));
-  EXPECT_THAT(open_error(one_tensor({uint64_t{1} << 61, 2}, 0, 0, 64)),
-              HasSubstr("overflows"));
-  EXPECT_THAT(open_error(one_tensor({8, 2}, 0, 16, 64)),
-              AllOf(HasSubstr("tensor 'w'"), HasSubstr("data offset 0x10 is not a multiple of the alignment 32")));
+  EXPECT_THAT(open_error(one_tensor({uint64_t{1} << 61, 2}, 0, 0, 64)), HasSubstr("overflows"));
+  EXPECT_THAT(
+      open_error(one_tensor({8, 2}, 0, 16, 64)),
+      AllOf(HasSubstr("tensor 'w'"), HasSubstr("data offset 0x10 is not a multiple of the alignment 32")));
   EXPECT_THAT(open_error(one_tensor({8, 2}, 0, ~uint64_t{31}, 64)),
               AllOf(HasSubstr("tensor 'w'"), HasSubstr("overflows")));
   EXPECT_THAT(open_error(one_tensor({8, 2}, 0, 0, 63)),
@@ -220,14 +229,16 @@ TEST(GgufMalicious, TensorInfos) {
 
   RawBuilder duplicate;
   duplicate.header(2, 0).tensor_info("w", {8}, 0, 0).tensor_info("w", {8}, 0, 32).pad_to(32).zeros(64);
-  EXPECT_THAT(open_error(duplicate), AllOf(HasSubstr("tensor 'w'"), HasSubstr("duplicate tensor name (first at offset 0x18)")));
+  EXPECT_THAT(open_error(duplicate),
+              AllOf(HasSubstr("tensor 'w'"), HasSubstr("duplicate tensor name (first at offset 0x18)")));
 
   RawBuilder adjacent;
   adjacent.header(2, 0).tensor_info("a", {8}, 0, 0).tensor_info("b", {8}, 0, 32).pad_to(32).zeros(64);
   EXPECT_EQ(open_error(adjacent), "");
   RawBuilder overlapping;
   overlapping.header(2, 0).tensor_info("a", {16}, 0, 0).tensor_info("b", {16}, 0, 32).pad_to(32).zeros(96);
-  EXPECT_THAT(open_error(overlapping), HasSubstr("tensor 'b': data [0x80, 0xc0) overlaps tensor 'a' data [0x60, 0xa0)"));
+  EXPECT_THAT(open_error(overlapping),
+              HasSubstr("tensor 'b': data [0x80, 0xc0) overlaps tensor 'a' data [0x60, 0xa0)"));
 
   RawBuilder info_cut;
   info_cut.header(1, 0).str("w").u32(2).u64(8).u64(8).u32(0);
@@ -245,7 +256,10 @@ TEST(GgufMalicious, OpeningPathsThatAreNotFiles) {
   ASSERT_FALSE(directory.ok());
   EXPECT_THAT(directory.error().message(), HasSubstr("not a regular file"));
   auto empty_path = dir.path() / "empty.gguf";
-  { std::FILE* f = std::fopen(empty_path.c_str(), "wb"); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen(empty_path.c_str(), "wb");
+    std::fclose(f);
+  }
   auto empty = File::open(empty_path);
   ASSERT_FALSE(empty.ok());
   EXPECT_THAT(empty.error().message(), HasSubstr("empty"));

@@ -159,8 +159,10 @@ TEST(GgufWriter, EveryTensorTypeRoundTripsWithTheRightByteSize) {
   std::vector<uint8_t> one_d(5 * 2, 1), four_d(2 * 3 * 4 * 5 * 4, 2);
   ASSERT_TRUE(writer.add_tensor("one_d", TensorType::F16, {5}, one_d).ok());
   ASSERT_TRUE(writer.add_tensor("four_d", TensorType::F32, {2, 3, 4, 5}, four_d).ok());
-  ASSERT_TRUE(writer.add_tensor_owned("owned", TensorType::Q8_0, std::vector<uint64_t>{32, 2},
-                                      std::vector<uint8_t>(68, 9)).ok());
+  ASSERT_TRUE(writer
+                  .add_tensor_owned("owned", TensorType::Q8_0, std::vector<uint64_t>{32, 2},
+                                    std::vector<uint8_t>(68, 9))
+                  .ok());
 
   auto first = writer.to_bytes();
   ASSERT_TRUE(first.ok()) << first.error().message();
@@ -336,11 +338,13 @@ TEST(GgufWriter, CopyOverrideAndReplaceTensor) {
   ASSERT_TRUE(bytes.ok()) << bytes.error().message();
   auto out = File::open_bytes(*bytes);
   ASSERT_TRUE(out.ok()) << out.error().message();
-  EXPECT_EQ(out->metadata().size(), source->metadata().size() + (source->contains("general.file_type") ? 0 : 1));
+  EXPECT_EQ(out->metadata().size(),
+            source->metadata().size() + (source->contains("general.file_type") ? 0 : 1));
   EXPECT_EQ(out->get_string("general.name").value_or(""), "renamed");
   EXPECT_EQ(out->find_tensor("token_embd.weight")->type, TensorType::Q8_0);
   EXPECT_EQ(out->tensors().size(), source->tensors().size());
-  EXPECT_TRUE(same_bytes(out->find_tensor("output.weight")->bytes(), source->find_tensor("output.weight")->bytes()));
+  EXPECT_TRUE(
+      same_bytes(out->find_tensor("output.weight")->bytes(), source->find_tensor("output.weight")->bytes()));
 }
 
 }  // namespace
