@@ -9,7 +9,13 @@
 // 4. GEMM (prefill, 512 tokens) in GFLOP/s.
 // 5. A weights-only decode step of Qwen2.5-0.5B (every matrix of 24 layers + the tied output, in the
 //    llama-quantize type mix) in tokens/s, against llama.cpp's tg32 on this machine and the roofline.
+//
+// Every figure is given twice: from wall-clock time (what a user sees) and from the process's CPU time
+// divided by the thread count (what the code costs when it has the cores to itself). On a shared,
+// oversubscribed host (the load average is printed) only the CPU-time figures are comparable; the
+// fractions of bandwidth use CPU time on both sides.
 #include <immintrin.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -32,6 +38,17 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
+
+double cpu_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// Wall-clock and CPU-time (process CPU time / threads) durations of one operation.
+struct Timing {
+  double wall, cpu;
+};
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -67,21 +84,25 @@ double read_sum(const uint8_t* p, size_t n) {
   return static_cast<double>(lanes[0] + lanes[1] + lanes[2] + lanes[3]);
 }
 
-double memory_bandwidth(k::ThreadPool& pool, const Buffer& buf, int passes) {
-  std::vector<double> gbs;
+// GB/s: {wall, cpu} medians over passes.
+Timing memory_bandwidth(k::ThreadPool& pool, const Buffer& buf, int passes) {
+  std::vector<double> wall, cpu;
   volatile double sink = 0;
   for (int pass = 0; pass < passes; ++pass) {
     std::vector<double> partial(static_cast<size_t>(pool.size()));
     const auto t0 = Clock::now();
+    const double c0 = cpu_seconds();
     pool.run([&](int t, int n) {
       const size_t slice = buf.size / static_cast<size_t>(n) / 128 * 128;
       partial[static_cast<size_t>(t)] = read_sum(buf.data.get() + slice * static_cast<size_t>(t), slice);
     });
+    const double c = (cpu_seconds() - c0) / pool.size();
     const double s = seconds_since(t0);
     for (double p : partial) sink = sink + p;
-    gbs.push_back(static_cast<double>(buf.size) / s / 1e9);
+    wall.push_back(static_cast<double>(buf.size) / s / 1e9);
+    cpu.push_back(static_cast<double>(buf.size) / c / 1e9);
   }
-  return median(gbs);
+  return {median(wall), median(cpu)};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -119,12 +140,12 @@ Matrix make_matrix(k::Type type, int64_t ne0, int64_t n_rows, size_t min_total_b
 }
 
 // Median seconds of one matmul of `tokens` tokens, cycling through the copies.
-double time_matmul(const Matrix& m, int64_t tokens, k::ThreadPool& pool, double budget_s) {
+Timing time_matmul(const Matrix& m, int64_t tokens, k::ThreadPool& pool, double budget_s) {
   std::vector<float> x(static_cast<size_t>(m.ne0 * tokens)), y(static_cast<size_t>(m.n_rows * tokens));
   std::mt19937 rng(7);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (float& v : x) v = normal(rng);
-  std::vector<double> times;
+  std::vector<double> times, cpu;
   size_t c = 0;
   const auto start = Clock::now();
   for (int it = 0; it < 3 + static_cast<int>(m.copies.size()); ++it) {  // warm-up: touch every copy
@@ -133,11 +154,13 @@ double time_matmul(const Matrix& m, int64_t tokens, k::ThreadPool& pool, double 
   }
   while (times.size() < 5 || (seconds_since(start) < budget_s && times.size() < 400)) {
     const auto t0 = Clock::now();
+    const double c0 = cpu_seconds();
     k::matmul({m.type, m.copies[c].data.get(), m.ne0, m.n_rows, 0}, x.data(), tokens, y.data(), pool);
+    cpu.push_back((cpu_seconds() - c0) / pool.size());
     times.push_back(seconds_since(t0));
     c = (c + 1) % m.copies.size();
   }
-  return median(times);
+  return {median(times), median(cpu)};
 }
 
 struct ShapeCase {
@@ -184,7 +207,8 @@ std::vector<LayerMatrix> qwen_matrices(const std::string& mix) {
 }
 
 struct DecodeResult {
-  double bytes, tokens_per_s;
+  double bytes;
+  Timing tokens_per_s;
 };
 
 DecodeResult decode_step(const std::string& mix, k::ThreadPool& pool, double budget_s) {
@@ -196,16 +220,20 @@ DecodeResult decode_step(const std::string& mix, k::ThreadPool& pool, double bud
     bytes += static_cast<double>(mats.back().bytes);
   }
   std::vector<float> x(4864, 0.01f), y(151936);
-  std::vector<double> times;
+  std::vector<double> times, cpu;
   const auto start = Clock::now();
   for (int it = 0; times.size() < 3 || (seconds_since(start) < budget_s && times.size() < 50); ++it) {
     const auto t0 = Clock::now();
+    const double c0 = cpu_seconds();
     for (const Matrix& m : mats) {
       k::matmul({m.type, m.copies[0].data.get(), m.ne0, m.n_rows, 0}, x.data(), 1, y.data(), pool);
     }
-    if (it > 0) times.push_back(seconds_since(t0));
+    if (it > 0) {
+      cpu.push_back((cpu_seconds() - c0) / pool.size());
+      times.push_back(seconds_since(t0));
+    }
   }
-  return {bytes, 1.0 / median(times)};
+  return {bytes, {1.0 / median(times), 1.0 / median(cpu)}};
 }
 
 }  // namespace
@@ -213,25 +241,32 @@ DecodeResult decode_step(const std::string& mix, k::ThreadPool& pool, double bud
 int main(int argc, char** argv) {
   const bool quick = argc > 1 && std::string(argv[1]) == "--quick";
   const double budget = quick ? 0.3 : 1.0;
-  std::printf("# bench_kernels — SIMD target %s, %u hardware threads\n\n", k::current_simd_target().c_str(),
-              std::thread::hardware_concurrency());
+  char load[64] = "?";
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (!std::fgets(load, sizeof load, f)) load[0] = 0;
+    std::fclose(f);
+    load[std::strcspn(load, "\n")] = 0;
+  }
+  std::printf("# bench_kernels — SIMD target %s, %u hardware threads, load average %s\n\n",
+              k::current_simd_target().c_str(), std::thread::hardware_concurrency(), load);
 
   k::ThreadPool pool1(1), pool2(2);
   k::ThreadPool* pools[2] = {&pool1, &pool2};
-  double bw[2];
+  Timing bw_t[2];
   {
     Buffer buf(size_t{1} << 30);
     for (size_t i = 0; i < buf.size; i += 4096) buf.data.get()[i] = static_cast<uint8_t>(i >> 12);
-    for (int t = 0; t < 2; ++t) bw[t] = memory_bandwidth(*pools[t], buf, quick ? 3 : 7);
+    for (int t = 0; t < 2; ++t) bw_t[t] = memory_bandwidth(*pools[t], buf, quick ? 3 : 7);
   }
-  std::printf("## Memory read bandwidth (1 GiB, median of passes)\n\n| threads | GB/s |\n|---|---|\n");
-  std::printf("| 1 | %.1f |\n| 2 | %.1f |\n\n", bw[0], bw[1]);
+  const double bw[2] = {bw_t[0].cpu, bw_t[1].cpu};  // the reference for every fraction below
+  std::printf("## Memory read bandwidth (1 GiB, median of passes)\n\n| threads | GB/s wall | GB/s CPU time |\n|---|---|---|\n");
+  std::printf("| 1 | %.1f | %.1f |\n| 2 | %.1f | %.1f |\n\n", bw_t[0].wall, bw[0], bw_t[1].wall, bw[1]);
 
   // 2. GEMV
   const k::Type gemv_types[] = {k::Type::F16, k::Type::BF16, k::Type::Q8_0, k::Type::Q5_0,
                                 k::Type::Q4_0, k::Type::Q4_1, k::Type::Q5_1, k::Type::Q4_K,
                                 k::Type::Q5_K, k::Type::Q6_K};
-  std::printf("## GEMV (decode, 1 token): GB/s of weights and fraction of the bandwidth\n\n");
+  std::printf("## GEMV (decode, 1 token): GB/s of weights (wall / CPU time) and CPU-time fraction of the bandwidth\n\n");
   std::printf("| type | shape (ne0 x rows) | MB | 1 thread GB/s | %% of bw | 2 threads GB/s | %% of bw |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   for (k::Type type : gemv_types) {
@@ -239,51 +274,59 @@ int main(int argc, char** argv) {
       if (s.ne0 % k::block_size(type) != 0) continue;
       if (quick && s.n_rows == 151936 && type != k::Type::Q8_0) continue;
       const Matrix m = make_matrix(type, s.ne0, s.n_rows, size_t{256} << 20);
-      double gbs[2];
-      for (int t = 0; t < 2; ++t) gbs[t] = static_cast<double>(m.bytes) / time_matmul(m, 1, *pools[t], budget) / 1e9;
-      std::printf("| %s | %s | %.2f | %.1f | %.0f %% | %.1f | %.0f %% |\n", k::traits(type).name, s.name,
-                  static_cast<double>(m.bytes) / 1e6, gbs[0], 100 * gbs[0] / bw[0], gbs[1], 100 * gbs[1] / bw[1]);
+      Timing g[2];
+      for (int t = 0; t < 2; ++t) {
+        const Timing tm = time_matmul(m, 1, *pools[t], budget);
+        g[t] = {static_cast<double>(m.bytes) / tm.wall / 1e9, static_cast<double>(m.bytes) / tm.cpu / 1e9};
+      }
+      std::printf("| %s | %s | %.2f | %.1f / %.1f | %.0f %% | %.1f / %.1f | %.0f %% |\n", k::traits(type).name, s.name,
+                  static_cast<double>(m.bytes) / 1e6, g[0].wall, g[0].cpu, 100 * g[0].cpu / bw[0], g[1].wall, g[1].cpu,
+                  100 * g[1].cpu / bw[1]);
       std::fflush(stdout);
     }
   }
 
   // 3. Batched decode
-  std::printf("\n## Batched decode: n sequences in one matmul vs one (2 threads)\n\n");
-  std::printf("| type | shape | 1 token ms | 8 tokens ms | tokens/s gain (8 × t1 / t8) |\n|---|---|---|---|---|\n");
+  std::printf("\n## Batched decode: 8 sequences in one matmul vs one (2 threads; times wall / CPU)\n\n");
+  std::printf("| type | shape | 1 token ms | 8 tokens ms | tokens/s gain 8·t1/t8 (CPU time) |\n|---|---|---|---|---|\n");
   for (auto [type, s] : {std::pair{k::Type::Q8_0, kShapes[1]}, std::pair{k::Type::Q5_0, kShapes[1]},
                          std::pair{k::Type::Q4_K, kShapes[2]}, std::pair{k::Type::Q6_K, kShapes[2]},
                          std::pair{k::Type::F16, kShapes[1]}}) {
     const Matrix m = make_matrix(type, s.ne0, s.n_rows, size_t{256} << 20);
-    const double t1 = time_matmul(m, 1, pool2, budget), t8 = time_matmul(m, 8, pool2, budget);
-    std::printf("| %s | %s | %.3f | %.3f | %.2fx |\n", k::traits(type).name, s.name, t1 * 1e3, t8 * 1e3, 8 * t1 / t8);
+    const Timing t1 = time_matmul(m, 1, pool2, budget), t8 = time_matmul(m, 8, pool2, budget);
+    std::printf("| %s | %s | %.3f / %.3f | %.3f / %.3f | %.2fx |\n", k::traits(type).name, s.name, t1.wall * 1e3,
+                t1.cpu * 1e3, t8.wall * 1e3, t8.cpu * 1e3, 8 * t1.cpu / t8.cpu);
   }
 
   // 4. GEMM
-  std::printf("\n## GEMM (prefill, 512 tokens): GFLOP/s\n\n| type | shape | 1 thread | 2 threads |\n|---|---|---|---|\n");
+  std::printf("\n## GEMM (prefill, 512 tokens): GFLOP/s (wall / CPU time)\n\n| type | shape | 1 thread | 2 threads |\n|---|---|---|---|\n");
   for (k::Type type : {k::Type::F32, k::Type::F16, k::Type::Q8_0, k::Type::Q5_0, k::Type::Q4_0, k::Type::Q4_K,
                        k::Type::Q6_K}) {
     const ShapeCase& s = k::block_size(type) == 256 ? kShapes[2] : kShapes[1];
     const Matrix m = make_matrix(type, s.ne0, s.n_rows, 0);
-    double gf[2];
+    Timing gf[2];
+    const double flop = 2.0 * static_cast<double>(s.ne0) * static_cast<double>(s.n_rows) * 512;
     for (int t = 0; t < 2; ++t) {
-      gf[t] = 2.0 * static_cast<double>(s.ne0) * static_cast<double>(s.n_rows) * 512 / time_matmul(m, 512, *pools[t], budget) / 1e9;
+      const Timing tm = time_matmul(m, 512, *pools[t], budget);
+      gf[t] = {flop / tm.wall / 1e9, flop / tm.cpu / 1e9};
     }
-    std::printf("| %s | %s | %.1f | %.1f |\n", k::traits(type).name, s.name, gf[0], gf[1]);
+    std::printf("| %s | %s | %.1f / %.1f | %.1f / %.1f |\n", k::traits(type).name, s.name, gf[0].wall, gf[0].cpu,
+                gf[1].wall, gf[1].cpu);
     std::fflush(stdout);
   }
 
   // 5. Decode step
   std::printf("\n## Qwen2.5-0.5B decode step, weight matmuls only (24 layers + tied output)\n\n");
-  std::printf("| weights | MB/token | threads | tokens/s | GB/s | %% of bw | llama.cpp tg32 t/s (whole model) |\n");
+  std::printf("| weights | MB/token | threads | tokens/s wall / CPU time | GB/s (CPU) | %% of bw | llama.cpp tg32 t/s 1 / 2 threads (whole model) |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   const std::pair<const char*, const char*> mixes[] = {{"F16", "17.0 / 26.1"}, {"Q8_0", "28.9 / 40.0"},
                                                        {"Q4_K_M", "29.0 / 41.0"}};
   for (const auto& [mix, ref] : mixes) {
     for (int t = 0; t < 2; ++t) {
       const DecodeResult r = decode_step(mix, *pools[t], quick ? 1.0 : 3.0);
-      const double gbs = r.bytes * r.tokens_per_s / 1e9;
-      std::printf("| %s | %.1f | %d | %.1f | %.1f | %.0f %% | %s |\n", mix, r.bytes / 1e6, t + 1, r.tokens_per_s, gbs,
-                  100 * gbs / bw[t], ref);
+      const double gbs = r.bytes * r.tokens_per_s.cpu / 1e9;
+      std::printf("| %s | %.1f | %d | %.1f / %.1f | %.1f | %.0f %% | %s |\n", mix, r.bytes / 1e6, t + 1,
+                  r.tokens_per_s.wall, r.tokens_per_s.cpu, gbs, 100 * gbs / bw[t], ref);
       std::fflush(stdout);
     }
   }
