@@ -27,7 +27,9 @@ namespace occam::kernels::detail {
 namespace HWY_NAMESPACE {
 namespace {
 
-constexpr int kMaxTile = 4;
+// Activation rows per kernel call: each weight block is unpacked once for that many tokens. AVX-512
+// has the registers for 8 accumulators (and their second set); AVX2 has 16 ymm in all.
+constexpr int kMaxTile = HWY_TARGET == HWY_AVX3_DL ? 8 : 4;
 
 #if HWY_TARGET == HWY_SCALAR || HWY_TARGET == HWY_EMU128
 // ------------------------------------------------------------------------------------------------
@@ -753,33 +755,35 @@ void dot_q6_k_512(const uint8_t* wr, const BlockQ8_K* const* xs, int64_t nb, flo
 
 // One kernel over a job: token groups of up to kMaxTile outside, rows inside, so that the job's weight
 // rows stay in L1/L2 while each group of activation rows streams past them.
-template <typename Act, void (*K1)(const uint8_t*, const Act* const*, int64_t, float*),
-          void (*K2)(const uint8_t*, const Act* const*, int64_t, float*),
-          void (*K3)(const uint8_t*, const Act* const*, int64_t, float*),
-          void (*K4)(const uint8_t*, const Act* const*, int64_t, float*)>
+template <typename Act, void (*... Ks)(const uint8_t*, const Act* const*, int64_t, float*)>
 void run_rows(const RowsDot& job, int64_t n_units) {
+  using Kernel = void (*)(const uint8_t*, const Act* const*, int64_t, float*);
+  static constexpr Kernel kKernels[] = {Ks...};  // kKernels[n − 1] takes n activation rows
+  static_assert(sizeof...(Ks) == kMaxTile);
   for (int64_t t0 = 0; t0 < job.n_tokens; t0 += kMaxTile) {
     const int nt = static_cast<int>(job.n_tokens - t0 < kMaxTile ? job.n_tokens - t0 : kMaxTile);
     const Act* xs[kMaxTile];
     for (int t = 0; t < nt; ++t) {
       xs[t] = reinterpret_cast<const Act*>(job.act + static_cast<size_t>(t0 + t) * job.act_stride);
     }
+    const Kernel kernel = kKernels[nt - 1];
     for (int64_t r = 0; r < job.n_rows; ++r) {
-      const uint8_t* wr = job.w + static_cast<size_t>(r) * job.w_stride;
       float out[kMaxTile];
-      switch (nt) {
-        case 1: K1(wr, xs, n_units, out); break;
-        case 2: K2(wr, xs, n_units, out); break;
-        case 3: K3(wr, xs, n_units, out); break;
-        default: K4(wr, xs, n_units, out); break;
-      }
+      kernel(job.w + static_cast<size_t>(r) * job.w_stride, xs, n_units, out);
       for (int t = 0; t < nt; ++t) job.y[(t0 + t) * job.ldy + r] = out[t];
     }
   }
 }
 
+#undef OCCAM_ROWS
+#if HWY_TARGET == HWY_AVX3_DL
+#define OCCAM_ROWS(Act, kernel, ...)                                                                  \
+  run_rows<Act, kernel<1 __VA_ARGS__>, kernel<2 __VA_ARGS__>, kernel<3 __VA_ARGS__>, kernel<4 __VA_ARGS__>, \
+           kernel<5 __VA_ARGS__>, kernel<6 __VA_ARGS__>, kernel<7 __VA_ARGS__>, kernel<8 __VA_ARGS__>>
+#else
 #define OCCAM_ROWS(Act, kernel, ...) \
   run_rows<Act, kernel<1 __VA_ARGS__>, kernel<2 __VA_ARGS__>, kernel<3 __VA_ARGS__>, kernel<4 __VA_ARGS__>>
+#endif
 
 }  // namespace
 
