@@ -130,14 +130,17 @@ LinearWeights train_complement_nb(const Csr& x, std::span<const uint8_t> targets
   const size_t d = x.n_cols;
   std::vector<double> per_class(d * n_outputs, 0.0);  // feature mass by class, [j][k]
   std::vector<double> total(d, 0.0);
+  std::vector<uint32_t> positive;
   for (size_t i = 0; i < n; ++i) {
+    positive.clear();
+    for (uint32_t k = 0; k < n_outputs; ++k) {
+      if (targets[i * n_outputs + k]) positive.push_back(k);
+    }
     for (size_t p = x.indptr[i]; p < x.indptr[i + 1]; ++p) {
       const size_t j = x.indices[p];
       const double v = std::abs(static_cast<double>(x.values[p]));
       total[j] += v;
-      for (uint32_t k = 0; k < n_outputs; ++k) {
-        if (targets[i * n_outputs + k]) per_class[j * n_outputs + k] += v;
-      }
+      for (uint32_t k : positive) per_class[j * n_outputs + k] += v;
     }
   }
   std::vector<double> complement_sum(n_outputs, 0.0);

@@ -193,7 +193,8 @@ Result<std::shared_ptr<Model>> deserialize(std::string_view bytes) {
     OCCAM_ASSIGN_OR_RETURN(uint64_t blob_size, r.scalar<uint64_t>("xgboost_size"));
     OCCAM_ASSIGN_OR_RETURN(std::string_view blob, r.bytes("xgboost_booster", blob_size));
     model->xgb_blob.assign(blob);
-    auto booster = XgbBooster::from_blob(model->xgb_blob, n_labels);
+    auto booster = XgbBooster::from_blob(model->xgb_blob, n_labels,
+                                         model->featurizer.dimension() + model->numeric_fields.size());
     if (!booster.ok()) return std::move(booster).error().with_context("field 'xgboost_booster'");
     model->booster = std::move(*booster);
   } else {

@@ -143,20 +143,6 @@ OosInputs oos_inputs(std::span<const float> probs, std::span<const int> truth, u
   return in;
 }
 
-double oos_objective(const OosInputs& in, float threshold) {
-  double kept = 0, n_in = 0, rejected = 0, n_oos = 0;
-  for (size_t i = 0; i < in.confidence.size(); ++i) {
-    bool reject = in.predicted_oos[i] || in.confidence[i] < threshold;
-    if (in.is_oos[i]) {
-      n_oos += 1;
-      rejected += reject;
-    } else {
-      n_in += 1;
-      kept += (!reject && in.in_scope_correct[i]);
-    }
-  }
-  return (n_in ? kept / n_in : 0.0) + (n_oos ? rejected / n_oos : 0.0);
-}
 
 // With `automatic` the grids are shorter: training time stays within budget on 15k examples.
 std::vector<double> default_grid(ModelKind kind, bool automatic) {
@@ -291,8 +277,7 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
     params.threads = options.threads;
     return internal::train_one_vs_rest(f.x, f.targets, k, params);
   };
-  // Selection score: accuracy; micro-F1 for multi-label; with an OOS label, in-scope accuracy +
-  // OOS recall at the threshold the rule would choose.
+  // Selection score: accuracy (argmax, no threshold); micro-F1 for multi-label.
   auto score = [&](Candidate& cand) {
     const auto& logits = cand.logits;
     if (data.multi_label) {
@@ -316,17 +301,10 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
     }
     cand.accuracy = val_truth.empty() ? 0.0 : static_cast<double>(correct) / static_cast<double>(val_truth.size());
     cand.score = cand.accuracy;
+    // With an OOS class this is still plain accuracy (the OOS class counts as one more label):
+    // choosing models by in-scope accuracy + recall at their own threshold favoured weak models
+    // whose confidences happened to separate the 100 validation OOS queries.
     cand.temperature = internal::fit_temperature(logits, val_truth, k);
-    if (oos_index >= 0) {
-      std::vector<float> probs = logits;
-      for (size_t r = 0; r < val_truth.size(); ++r) {
-        internal::softmax(std::span<float>(probs.data() + r * k, k), cand.temperature);
-      }
-      OosInputs in = oos_inputs(probs, val_truth, k, oos_index);
-      float threshold = internal::choose_oos_threshold(in.confidence, in.is_oos, in.predicted_oos,
-                                                       in.in_scope_correct, options.max_in_scope_loss);
-      cand.score = oos_objective(in, threshold);
-    }
   };
   std::vector<Candidate> candidates;
   for (size_t g = 0; g < grid.size(); ++g) {

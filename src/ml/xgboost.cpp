@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include <boost/json.hpp>
 #include <xgboost/c_api.h>
 
 #include "ml/internal/model.h"
@@ -98,13 +99,51 @@ Result<std::shared_ptr<XgbBooster>> XgbBooster::train(const Csr& train, std::spa
   return std::shared_ptr<XgbBooster>(new XgbBooster(sliced, n_classes));
 }
 
-Result<std::shared_ptr<XgbBooster>> XgbBooster::from_blob(std::string_view blob, uint32_t n_classes) {
+Result<std::shared_ptr<XgbBooster>> XgbBooster::from_blob(std::string_view blob, uint32_t n_classes,
+                                                          size_t n_features) {
   BoosterHandle handle = nullptr;
   if (XGBoosterCreate(nullptr, 0, &handle) != 0) return xgb_error("creating the booster");
   std::shared_ptr<XgbBooster> booster(new XgbBooster(handle, n_classes));
   if (XGBoosterLoadModelFromBuffer(handle, blob.data(), blob.size()) != 0) return xgb_error("loading the booster");
-  bst_ulong n_features = 0;
-  if (XGBoosterGetNumFeature(handle, &n_features) != 0) return xgb_error("reading the feature count");
+  bst_ulong declared = 0;
+  if (XGBoosterGetNumFeature(handle, &declared) != 0) return xgb_error("reading the feature count");
+  if (declared != n_features) {
+    return make_error(ErrorCode::invalid_argument, "booster has {} features, the featurizer {}", declared, n_features);
+  }
+  // xgboost trusts the trees it loads: a split on a feature past the row, or a child index past
+  // the tree, reads out of bounds at prediction. Check both on the JSON form of the model.
+  bst_ulong length = 0;
+  const char* json = nullptr;
+  if (XGBoosterSaveModelToBuffer(handle, R"({"format": "json"})", &length, &json) != 0) {
+    return xgb_error("reading the trees");
+  }
+  boost::system::error_code ec;
+  boost::json::value root = boost::json::parse(std::string_view(json, length), ec);
+  const boost::json::value* trees = ec ? nullptr : root.find_pointer("/learner/gradient_booster/model/trees", ec);
+  if (!trees || !trees->is_array()) return make_error(ErrorCode::invalid_argument, "booster: no tree list");
+  size_t t = 0;
+  for (const auto& tree : trees->as_array()) {
+    const auto* object = tree.if_object();
+    const auto* left = object ? object->if_contains("left_children") : nullptr;
+    const auto* right = object ? object->if_contains("right_children") : nullptr;
+    const auto* split = object ? object->if_contains("split_indices") : nullptr;
+    if (!left || !right || !split || !left->is_array() || !right->is_array() || !split->is_array() ||
+        left->as_array().size() != right->as_array().size() || split->as_array().size() != left->as_array().size()) {
+      return make_error(ErrorCode::invalid_argument, "booster: tree {} is malformed", t);
+    }
+    const auto nodes = static_cast<int64_t>(left->as_array().size());
+    for (size_t i = 0; i < left->as_array().size(); ++i) {
+      const auto& l = left->as_array()[i];
+      const auto& r = right->as_array()[i];
+      const auto& f = split->as_array()[i];
+      if (!l.is_int64() || !r.is_int64() || !f.is_int64() || l.as_int64() < -1 || l.as_int64() >= nodes ||
+          r.as_int64() < -1 || r.as_int64() >= nodes || f.as_int64() < 0 ||
+          static_cast<uint64_t>(f.as_int64()) >= n_features) {
+        return make_error(ErrorCode::invalid_argument, "booster: tree {} node {} has an invalid child or feature", t, i);
+      }
+    }
+    ++t;
+  }
   return booster;
 }
 

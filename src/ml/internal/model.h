@@ -92,7 +92,8 @@ class XgbBooster {
   static Result<std::shared_ptr<XgbBooster>> train(const Csr& train, std::span<const float> train_labels,
                                                    const Csr& valid, std::span<const float> valid_labels,
                                                    uint32_t n_classes, const XgbParams& params);
-  static Result<std::shared_ptr<XgbBooster>> from_blob(std::string_view blob, uint32_t n_classes);
+  static Result<std::shared_ptr<XgbBooster>> from_blob(std::string_view blob, uint32_t n_classes,
+                                                       size_t n_features);
   ~XgbBooster();
   XgbBooster(const XgbBooster&) = delete;
   XgbBooster& operator=(const XgbBooster&) = delete;
