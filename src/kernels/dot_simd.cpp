@@ -241,64 +241,81 @@ inline __m256i bytes_from_bits(const uint8_t* qh) {
 }
 
 template <int NT>
+inline void block_q8_0(const BlockQ8_0& w, const ActQ8* const* xs, int64_t b, __m256* acc) {
+  const __m256i q = load256(w.qs);
+  const __m256i aq = _mm256_sign_epi8(q, q);
+  const float dw = h2f(w.d);
+  for (int t = 0; t < NT; ++t) {
+    const __m256i x = load256(xs[t][b].qs);
+    const __m256i p = dot_us8(_mm256_setzero_si256(), aq, _mm256_sign_epi8(x, q));
+    acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xs[t][b].d), _mm256_cvtepi32_ps(p), acc[t]);
+  }
+}
+
+// Two accumulator sets for alternate blocks: a single FMA chain would wait on its latency per block.
+template <int NT>
 void dot_q8_0(const uint8_t* wr, const ActQ8* const* xs, int64_t nb, float* out) {
   const auto* w = reinterpret_cast<const BlockQ8_0*>(wr);
-  __m256 acc[NT];
-  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
-  for (int64_t b = 0; b < nb; ++b) {
-    const __m256i q = load256(w[b].qs);
-    const __m256i aq = _mm256_sign_epi8(q, q);
-    const float dw = h2f(w[b].d);
+  __m256 acc0[NT], acc1[NT];
+  for (int t = 0; t < NT; ++t) acc0[t] = acc1[t] = _mm256_setzero_ps();
+  int64_t b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    block_q8_0<NT>(w[b], xs, b, acc0);
+    block_q8_0<NT>(w[b + 1], xs, b + 1, acc1);
+  }
+  if (b < nb) block_q8_0<NT>(w[b], xs, b, acc0);
+  for (int t = 0; t < NT; ++t) out[t] = hsum(_mm256_add_ps(acc0[t], acc1[t]));
+}
+
+template <int NT, bool kFive, bool kMin>
+inline void block_q4q5(const uint8_t* blk, const ActQ8* const* xs, int64_t b, __m256* acc, float* accm) {
+  constexpr size_t kBytes = kFive ? (kMin ? 24 : 22) : (kMin ? 20 : 18);
+  uint16_t dh;
+  std::memcpy(&dh, blk, 2);
+  __m256i q = unpack_nibbles(blk + kBytes - 16);
+  if constexpr (kFive) {
+    const __m256i bits = bytes_from_bits(blk + (kMin ? 4 : 2));
+    if constexpr (kMin) {
+      q = _mm256_or_si256(q, _mm256_and_si256(bits, _mm256_set1_epi8(0x10)));
+    } else {
+      q = _mm256_or_si256(q, _mm256_andnot_si256(bits, _mm256_set1_epi8(static_cast<char>(0xF0))));
+    }
+  } else if constexpr (!kMin) {
+    q = _mm256_sub_epi8(q, _mm256_set1_epi8(8));
+  }
+  const float dw = h2f(dh);
+  if constexpr (kMin) {
+    uint16_t mh;
+    std::memcpy(&mh, blk + 2, 2);
+    const float mw = h2f(mh);
     for (int t = 0; t < NT; ++t) {
-      const __m256i x = load256(xs[t][b].qs);
-      const __m256i p = dot_us8(_mm256_setzero_si256(), aq, _mm256_sign_epi8(x, q));
+      const __m256i p = dot_us8(_mm256_setzero_si256(), q, load256(xs[t][b].qs));
+      acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xs[t][b].d), _mm256_cvtepi32_ps(p), acc[t]);
+      accm[t] += mw * xs[t][b].s;
+    }
+  } else {
+    const __m256i aq = _mm256_sign_epi8(q, q);
+    for (int t = 0; t < NT; ++t) {
+      const __m256i x = _mm256_sign_epi8(load256(xs[t][b].qs), q);
+      const __m256i p = dot_us8(_mm256_setzero_si256(), aq, x);
       acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xs[t][b].d), _mm256_cvtepi32_ps(p), acc[t]);
     }
   }
-  for (int t = 0; t < NT; ++t) out[t] = hsum(acc[t]);
 }
 
 template <int NT, bool kFive, bool kMin>
 void dot_q4q5(const uint8_t* wr, const ActQ8* const* xs, int64_t nb, float* out) {
   constexpr size_t kBytes = kFive ? (kMin ? 24 : 22) : (kMin ? 20 : 18);
-  __m256 acc[NT];
+  __m256 acc0[NT], acc1[NT];
   float accm[NT] = {};
-  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
-  for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* blk = wr + b * kBytes;
-    uint16_t dh;
-    std::memcpy(&dh, blk, 2);
-    __m256i q = unpack_nibbles(blk + kBytes - 16);
-    if constexpr (kFive) {
-      const __m256i bits = bytes_from_bits(blk + (kMin ? 4 : 2));
-      if constexpr (kMin) {
-        q = _mm256_or_si256(q, _mm256_and_si256(bits, _mm256_set1_epi8(0x10)));
-      } else {
-        q = _mm256_or_si256(q, _mm256_andnot_si256(bits, _mm256_set1_epi8(static_cast<char>(0xF0))));
-      }
-    } else if constexpr (!kMin) {
-      q = _mm256_sub_epi8(q, _mm256_set1_epi8(8));
-    }
-    const float dw = h2f(dh);
-    if constexpr (kMin) {
-      uint16_t mh;
-      std::memcpy(&mh, blk + 2, 2);
-      const float mw = h2f(mh);
-      for (int t = 0; t < NT; ++t) {
-        const __m256i p = dot_us8(_mm256_setzero_si256(), q, load256(xs[t][b].qs));
-        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xs[t][b].d), _mm256_cvtepi32_ps(p), acc[t]);
-        accm[t] += mw * xs[t][b].s;
-      }
-    } else {
-      const __m256i aq = _mm256_sign_epi8(q, q);
-      for (int t = 0; t < NT; ++t) {
-        const __m256i x = _mm256_sign_epi8(load256(xs[t][b].qs), q);
-        const __m256i p = dot_us8(_mm256_setzero_si256(), aq, x);
-        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dw * xs[t][b].d), _mm256_cvtepi32_ps(p), acc[t]);
-      }
-    }
+  for (int t = 0; t < NT; ++t) acc0[t] = acc1[t] = _mm256_setzero_ps();
+  int64_t b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    block_q4q5<NT, kFive, kMin>(wr + b * kBytes, xs, b, acc0, accm);
+    block_q4q5<NT, kFive, kMin>(wr + (b + 1) * kBytes, xs, b + 1, acc1, accm);
   }
-  for (int t = 0; t < NT; ++t) out[t] = hsum(acc[t]) + accm[t];
+  if (b < nb) block_q4q5<NT, kFive, kMin>(wr + b * kBytes, xs, b, acc0, accm);
+  for (int t = 0; t < NT; ++t) out[t] = hsum(_mm256_add_ps(acc0[t], acc1[t])) + accm[t];
 }
 
 // The 8 six-bit scales (bytes 0..7) and mins (bytes 8..15) of a Q4_K/Q5_K super-block.
