@@ -6,6 +6,7 @@
 #include <map>
 
 #include "engine/engine.h"
+#include "gguf/gguf.h"
 #include "reference.h"
 #include "test_support.h"
 
@@ -112,6 +113,48 @@ std::string case_name(const ::testing::TestParamInfo<ReferenceCase>& info) {
 INSTANTIATE_TEST_SUITE_P(Manifest, LogitsTest, ::testing::ValuesIn(testing::reference_cases()), case_name);
 
 TEST(LogitsManifest, HasCases) { EXPECT_GE(testing::reference_cases().size(), 45u); }
+
+}  // namespace
+}  // namespace occam::engine
+
+namespace occam::engine {
+namespace {
+
+// CLS pooling (pooling_type 2, e.g. BGE): the first token's final hidden state, which the reference
+// gives per token.
+TEST(Embedding, ClsPoolingIsTheFirstTokensHiddenState) {
+  occam::testing::TempDir dir;
+  const auto path = dir.path() / "bert-cls.gguf";
+  {
+    auto source = gguf::File::open(occam::testing::shared_file("models/tiny/bert-F32.gguf"));
+    ASSERT_TRUE(source.ok());
+    gguf::Writer w;
+    ASSERT_TRUE(w.copy_metadata(*source).ok());
+    w.set("bert.pooling_type", uint32_t{2});
+    ASSERT_TRUE(w.copy_tensors(*source).ok());
+    ASSERT_TRUE(w.write(path).ok());
+  }
+  auto model = Model::load(path);
+  ASSERT_TRUE(model.ok()) << model.error().message();
+  auto ctx = Context::create(*model, {.n_ctx = 256, .threads = 1});
+  ASSERT_TRUE(ctx.ok());
+  for (const ReferenceCase& c : testing::reference_cases()) {
+    if (c.model != "models/tiny/bert-F32.gguf") continue;
+    SCOPED_TRACE(c.id);
+    std::string per_token = c.file;
+    per_token.replace(per_token.find(".pooled."), 8, ".tokens.");
+    const std::vector<float> ref = testing::read_f32(per_token);
+    ASSERT_GE(ref.size(), c.width);
+    auto got = (*ctx)->embed(c.tokens);
+    ASSERT_TRUE(got.ok());
+    double max_diff = 0, max_ref = 0;
+    for (size_t i = 0; i < c.width; ++i) {
+      max_diff = std::max(max_diff, std::abs(static_cast<double>((*got)[i]) - ref[i]));
+      max_ref = std::max(max_ref, std::abs(static_cast<double>(ref[i])));
+    }
+    EXPECT_LE(max_diff / max_ref, 1e-4);  // as for mean pooling; one token is not averaged, so no tighter
+  }
+}
 
 }  // namespace
 }  // namespace occam::engine
