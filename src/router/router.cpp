@@ -447,7 +447,10 @@ Task<Result<RouteAnswer>> Router::generate(std::string_view route_name, const ba
     bool passed = true;
     backends::Usage extra;
     VerifyInput input{&tier_request, &result, &tier, &extra};
-    for (const auto& verifier : route.verifiers) {
+    // Verifiers stand between tiers: the last tier's answer has nowhere to escalate to (and the gateway
+    // still validates response_format / tool calls on the way out).
+    for (size_t v = 0; !last && v < route.verifiers.size(); ++v) {
+      const auto& verifier = route.verifiers[v];
       auto verdict = co_await verifier->verify(input);
       if (!verdict.ok()) {
         Verdict v{std::string(verifier->kind()), false, NAN,
@@ -486,7 +489,6 @@ Task<Result<RouteAnswer>> Router::generate(std::string_view route_name, const ba
       trace.attempts.push_back(std::move(attempt));
       continue;  // escalate
     }
-    // The last tier's answer is returned even when a verifier disagrees: the verdict is in the trace.
     if (redactor && attempt.redacted) restore_result(result, *redactor);
     if (!request.logprobs && tier_request.logprobs) {
       // Asked for by a verifier, not by the client.
