@@ -1,5 +1,6 @@
 #include "backends/http_client.h"
 
+#include <array>
 #include <mutex>
 #include <unordered_map>
 
@@ -30,6 +31,9 @@ struct Connection {
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
+  // Body pieces land here; kept per connection rather than in the coroutine frame, whose size decides
+  // whether Asio can recycle it (a 16 KiB frame went to malloc on every request).
+  std::array<char, 16384> piece;
 
   beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
 };
@@ -149,15 +153,15 @@ Task<Status> exchange(Stream& stream, Connection& conn, const HttpEndpoint& endp
   if (handlers.on_head) OCCAM_CO_TRY(handlers.on_head(head));
 
   conn.lowest().expires_at(deadline);
-  char piece[16384];
+  char* piece = conn.piece.data();
   while (!parser.is_done()) {
     parser.get().body().data = piece;
-    parser.get().body().size = sizeof(piece);
+    parser.get().body().size = conn.piece.size();
     stage = HttpStage::body;
     auto [rec, rn] = co_await http::async_read(stream, conn.buffer, parser, nothrow);
     if (rec == http::error::need_buffer) rec = {};
     // Hand over what arrived even when the connection broke right after it.
-    std::size_t got = sizeof(piece) - parser.get().body().size;
+    std::size_t got = conn.piece.size() - parser.get().body().size;
     if (got > 0 && handlers.on_body) {
       stage = HttpStage::handler;
       OCCAM_CO_TRY(co_await handlers.on_body(std::string_view(piece, got)));
