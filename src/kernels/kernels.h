@@ -157,8 +157,9 @@ Status check_weight(const WeightView& w);
 // y[t·n_rows + r] = Σ_c w[r][c] · x[t·ne0 + c] for t < n_tokens. x and y are F32, row-major, and must
 // not overlap. Activations are converted as llama.cpp does before the dot products: Q8_0 blocks for
 // Q4_0/Q5_0/Q8_0 weights, Q8_1 for Q4_1/Q5_1, Q8_K for K-quants, F16 for F16, BF16 for BF16, none for
-// F32. Each weight block is read once per group of up to 8 tokens (decode batches of 2..8 sequences
-// cost about one), rows are split across the pool's threads. Preconditions: check_weight(w) ok.
+// F32. Each weight block is read and unpacked once per group of up to 8 tokens (4 on AVX2), so a decode
+// batch of 2..8 sequences streams the weights once; rows are split across the pool's threads.
+// Preconditions: check_weight(w) ok.
 void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool);
 // Same on the calling thread only (for use inside a parallel section, e.g. per attention head).
 void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y);
