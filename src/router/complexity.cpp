@@ -241,3 +241,58 @@ Result<ComplexityModel> ComplexityModel::load(const std::filesystem::path& path)
 }
 
 }  // namespace occam::router
+
+namespace occam::router {
+
+double calibrate_threshold(std::span<const double> weak_score, std::span<const double> weak_quality,
+                           std::span<const double> strong_quality, double target) {
+  const size_t n = weak_score.size();
+  if (n == 0) return 0.5;
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return weak_score[a] > weak_score[b]; });
+  double strong_total = 0;
+  for (double q : strong_quality) strong_total += q;
+  const double goal = target * strong_total / static_cast<double>(n);
+  // k = number of prompts (highest scores first) sent to the weak model.
+  double total = strong_total;
+  size_t best_k = 0;
+  for (size_t k = 1; k <= n; ++k) {
+    size_t i = order[k - 1];
+    total += weak_quality[i] - strong_quality[i];
+    // Only cut between distinct scores: a threshold cannot separate equal scores.
+    bool cut_ok = k == n || weak_score[order[k]] < weak_score[i];
+    if (cut_ok && total / static_cast<double>(n) + 1e-12 >= goal) best_k = k;
+  }
+  if (best_k == 0) return 1.0 + 1e-9;
+  double lowest_weak = weak_score[order[best_k - 1]];
+  double next = best_k < n ? weak_score[order[best_k]] : 0.0;
+  return best_k < n ? (lowest_weak + next) / 2 : std::min(lowest_weak, 0.0);
+}
+
+Result<ComplexityModel> train_calibrated(std::span<const OutcomeRow> rows, const ModelPair& pair,
+                                         const ComplexityTrainOptions& options, double target, int folds,
+                                         uint64_t seed) {
+  folds = std::max(2, folds);
+  std::vector<double> scores(rows.size()), weak(rows.size()), strong(rows.size());
+  std::vector<int> fold_of(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    uint64_t h = mix(fnv1a(rows[i].id) ^ seed);
+    fold_of[i] = static_cast<int>(h % static_cast<uint64_t>(folds));
+    weak[i] = rows[i].quality.count(pair.weak) ? rows[i].quality.at(pair.weak) : 0.0;
+    strong[i] = rows[i].quality.count(pair.strong) ? rows[i].quality.at(pair.strong) : 0.0;
+  }
+  for (int f = 0; f < folds; ++f) {
+    std::vector<OutcomeRow> fit;
+    for (size_t i = 0; i < rows.size(); ++i)
+      if (fold_of[i] != f) fit.push_back(rows[i]);
+    OCCAM_ASSIGN_OR_RETURN(ComplexityModel m, ComplexityModel::train(fit, pair, options));
+    for (size_t i = 0; i < rows.size(); ++i)
+      if (fold_of[i] == f) scores[i] = m.score(rows[i].prompt);
+  }
+  OCCAM_ASSIGN_OR_RETURN(ComplexityModel model, ComplexityModel::train(rows, pair, options));
+  model.set_threshold(calibrate_threshold(scores, weak, strong, target));
+  return model;
+}
+
+}  // namespace occam::router

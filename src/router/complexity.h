@@ -69,6 +69,18 @@ class ComplexityModel {
   ModelPair pair_;
 };
 
+// The threshold that keeps `target` x the strong model's quality (e.g. 0.95) with the fewest strong calls,
+// given scores P(weak suffices) and the recorded qualities of the same rows: prompts at or above the
+// threshold go to the weak model. Returns a value > 1 (everything strong) when no threshold reaches it.
+double calibrate_threshold(std::span<const double> weak_score, std::span<const double> weak_quality,
+                           std::span<const double> strong_quality, double target);
+
+// Trains on `rows` and calibrates the threshold to `target` on out-of-fold scores (k-fold cross-fitting
+// over the same rows, fixed seed), so that the threshold is not chosen on scores the model was fit on.
+Result<ComplexityModel> train_calibrated(std::span<const OutcomeRow> rows, const ModelPair& pair,
+                                         const ComplexityTrainOptions& options, double target, int folds = 5,
+                                         uint64_t seed = 42);
+
 // Number of dense (non-hashed) features and their values for a prompt; exposed for tests.
 constexpr size_t kComplexityDenseFeatures = 10;
 void complexity_features(std::string_view prompt, uint32_t hash_bits, std::vector<std::pair<uint32_t, float>>& out);
