@@ -1,5 +1,5 @@
-// libFuzzer target: arbitrary bytes (invalid UTF-8 included) through encode/decode/streaming for a
 // fuzz-deps: core gguf tokenizer
+// libFuzzer target: arbitrary bytes (invalid UTF-8 included) through encode/decode/streaming for a
 // SentencePiece, three byte-level BPE (GPT-2 custom splitter, Qwen2 and DeepSeek regexes) and a
 // WordPiece vocabulary, loaded once from $OCCAM_SHARED (default ../shared). Checks:
 //   - every id is inside the vocabulary, nothing crashes or leaks;
