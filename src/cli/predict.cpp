@@ -64,6 +64,7 @@ int run_predict(const PredictArgs& a) {
     auto parsed = ml::parse_jsonl(line, dopts);
     if (!parsed.ok() || parsed->examples.size() != 1) {
       std::string message = parsed.ok() ? "expected one JSON object" : parsed.error().message();
+      if (message.rfind("line 1: ", 0) == 0) message.erase(0, 8);  // the parser saw this one line
       boost::json::object err{{"error", fmt::format("stdin line {}: {}", line_no, message)}};
       std::cout << boost::json::serialize(err) << "\n";
       status = kExitFailure;
