@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "ml/evaluate.h"
+#include "ml/internal/model.h"
 #include "ml/ml.h"
 #include "test_support.h"
 
@@ -142,6 +143,14 @@ TEST(Train, XgboostUsesNumericFields) {
   const float big[] = {900.0f}, small[] = {100.0f};
   EXPECT_EQ(loaded->predict("payment number 3 received", big, 1).label, "large");
   EXPECT_EQ(loaded->predict("payment number 3 received", small, 1).label, "small");
+  // A booster that does not match the featurizer (here: one numeric field more than it was
+  // trained with) is refused on load instead of reading past the row at prediction.
+  auto internal_model = internal::deserialize(model->to_bytes());
+  ASSERT_TRUE(internal_model.ok());
+  (*internal_model)->numeric_fields.push_back("extra");
+  auto mismatched = Classifier::from_bytes(internal::serialize(**internal_model));
+  ASSERT_FALSE(mismatched.ok());
+  EXPECT_NE(mismatched.error().message().find("booster has"), std::string::npos) << mismatched.error().message();
 }
 
 TEST(Classifier, ConcurrentPredictionsMatchSerialOnes) {
