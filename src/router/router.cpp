@@ -133,6 +133,10 @@ Result<std::unique_ptr<Router>> Router::create(const ConfigNode& root,
     for (auto& [name, node] : entries) {
       TierInfo info;
       info.name = name;
+      // In-process backends (engine, classic, rules) are local; a `remote` one is not, even on loopback,
+      // unless a route says so (`tiers: {name: {local: true}}`): a wrong "local" would leak data.
+      OCCAM_ASSIGN_OR_RETURN(std::string kind, node.get_string("backend", ""));
+      info.local = kind != "remote";
       ConfigNode price = node.child("price");
       if (price.present()) {
         OCCAM_ASSIGN_OR_RETURN(info.input_per_mtok, price.get_double("input_per_mtok", 0));
@@ -174,7 +178,7 @@ Result<std::unique_ptr<Router>> Router::create(const ConfigNode& root,
         auto it = route->tiers.find(tier_name);
         if (it == route->tiers.end()) return tier.error("unknown model '{}' (not under models:)", tier_name);
         OCCAM_TRY(tier.check_keys({"local", "watts", "joules_per_token"}));
-        OCCAM_ASSIGN_OR_RETURN(it->second.local, tier.get_bool("local", false));
+        OCCAM_ASSIGN_OR_RETURN(it->second.local, tier.get_bool("local", it->second.local));
         OCCAM_ASSIGN_OR_RETURN(it->second.watts, tier.get_double("watts", 0));
         OCCAM_ASSIGN_OR_RETURN(it->second.joules_per_token, tier.get_double("joules_per_token", 0));
         if (it->second.watts < 0 || it->second.joules_per_token < 0) return tier.error("energy must be >= 0");

@@ -41,7 +41,7 @@ routes:
 constexpr std::string_view kCascade = R"(
   auto:
     baseline: big
-    tiers: {small: {local: true, watts: 20}, big: {joules_per_token: 0.5}}
+    tiers: {small: {local: true, watts: 20}, big: {local: false, joules_per_token: 0.5}}
     policies:
       - rules:
           - {name: pii, when: {pii: any}, then: redact}
