@@ -83,13 +83,13 @@ Status Interpreter::append(std::string& out, std::string_view text) {
 
 Result<std::string> Interpreter::render(const Template& tpl, const std::vector<std::pair<std::string, Value>>& vars) {
   struct BudgetScope {
-    explicit BudgetScope(size_t max) : saved(ReprBudget::max_bytes) {
-      ReprBudget::max_bytes = max;
-      ReprBudget::overflowed = false;
+    explicit BudgetScope(size_t max) : saved(repr_budget().max_bytes) {
+      repr_budget().max_bytes = max;
+      repr_budget().overflowed = false;
     }
     ~BudgetScope() {
-      ReprBudget::max_bytes = saved;
-      ReprBudget::overflowed = false;
+      repr_budget().max_bytes = saved;
+      repr_budget().overflowed = false;
     }
     size_t saved;
   } budget(limits_.max_output_bytes);
@@ -122,7 +122,7 @@ Result<Interpreter::Flow> Interpreter::exec(const Stmt& stmt, const ScopePtr& sc
     case StmtKind::output: {
       OCCAM_ASSIGN_OR_RETURN(Value v, eval(*stmt.expr, scope));
       std::string text = to_str(v);
-      if (ReprBudget::overflowed) {
+      if (repr_budget().overflowed) {
         return locate(make_error(ErrorCode::resource_exhausted, "printed value exceeds the limit of {} bytes",
                                  limits_.max_output_bytes),
                       stmt.pos);
@@ -460,7 +460,7 @@ Result<bool> Interpreter::eval_compare(const Expr& expr, const ScopePtr& scope) 
 
 Result<Value> Interpreter::eval(const Expr& expr, const ScopePtr& scope) {
   OCCAM_ASSIGN_OR_RETURN(Value v, eval_node(expr, scope));
-  if (ReprBudget::overflowed) {
+  if (repr_budget().overflowed) {
     return locate(make_error(ErrorCode::resource_exhausted, "printed value exceeds the limit of {} bytes",
                              limits_.max_output_bytes),
                   expr.pos);

@@ -10,8 +10,10 @@
 
 namespace occam::jinja {
 
-thread_local size_t ReprBudget::max_bytes = size_t{64} << 20;
-thread_local bool ReprBudget::overflowed = false;
+ReprBudget& repr_budget() {
+  static thread_local ReprBudget budget;
+  return budget;
+}
 
 Value Value::undefined(std::string hint, bool security) {
   Value v;
@@ -256,8 +258,8 @@ void repr_into(const Value& v, std::string& out, int depth);
 
 void repr_items(const std::vector<Value>& items, std::string& out, int depth) {
   for (size_t i = 0; i < items.size(); ++i) {
-    if (out.size() > ReprBudget::max_bytes) {
-      ReprBudget::overflowed = true;
+    if (out.size() > repr_budget().max_bytes) {
+      repr_budget().overflowed = true;
       return;
     }
     if (i > 0) out += ", ";
@@ -303,8 +305,8 @@ void repr_into(const Value& v, std::string& out, int depth) {
       out += '{';
       bool first = true;
       for (const auto& [k, val] : v.dict_data().entries) {
-        if (out.size() > ReprBudget::max_bytes) {
-          ReprBudget::overflowed = true;
+        if (out.size() > repr_budget().max_bytes) {
+          repr_budget().overflowed = true;
           return;
         }
         if (!first) out += ", ";

@@ -122,9 +122,10 @@ class Value {
 // interpreter checks after every expression: `{{ [big] * 100000 }}` must fail, not exhaust memory.
 // Per thread, so that concurrent renderings do not share it.
 struct ReprBudget {
-  static thread_local size_t max_bytes;
-  static thread_local bool overflowed;
+  size_t max_bytes = size_t{64} << 20;
+  bool overflowed = false;
 };
+ReprBudget& repr_budget();
 
 // Work a linear pass over the value costs, in interpreter steps (a step per item, per 64 bytes of text).
 uint64_t work_units(const Value& v);
