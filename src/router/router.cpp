@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <random>
@@ -29,25 +30,34 @@ std::string new_request_id() {
 }
 
 // Stop words that tell French from English in a few words (cheap: no model for a language hint).
+// Sorted arrays of string_view and a stack buffer: no allocation per word.
 std::string guess_language(std::string_view text) {
-  static const std::set<std::string, std::less<>> fr = {"le", "la", "les", "des", "une", "est", "et", "je", "vous",
-                                                        "pour", "dans", "sur", "pas", "qui", "que", "du", "au",
-                                                        "avec", "mon", "ma", "mes", "nous", "il", "elle"};
-  static const std::set<std::string, std::less<>> en = {"the", "is", "are", "and", "of", "to", "in", "for", "my",
-                                                        "you", "it", "with", "on", "this", "that", "what", "how",
-                                                        "i", "we", "be", "was", "have", "do", "not"};
+  static constexpr std::string_view fr[] = {"au",  "avec", "dans", "des", "du",   "elle", "est", "et",
+                                            "il",  "je",   "la",   "le",  "les",  "ma",   "mes", "mon",
+                                            "nous", "pas", "pour", "que", "qui",  "sur",  "une", "vous"};
+  static constexpr std::string_view en[] = {"and", "are", "be",   "do",  "for",  "have", "how",  "i",
+                                            "in",  "is",  "it",   "my",  "not",  "of",   "on",   "that",
+                                            "the", "this", "to",  "was", "we",   "what", "with", "you"};
   int f = 0, e = 0;
-  std::string word;
+  char word[8];
+  size_t len = 0;
+  bool too_long = false;
   auto flush = [&] {
-    if (!word.empty()) {
-      f += fr.count(word) ? 1 : 0;
-      e += en.count(word) ? 1 : 0;
-      word.clear();
+    if (len > 0 && !too_long) {
+      std::string_view w(word, len);
+      f += std::binary_search(std::begin(fr), std::end(fr), w) ? 1 : 0;
+      e += std::binary_search(std::begin(en), std::end(en), w) ? 1 : 0;
     }
+    len = 0;
+    too_long = false;
   };
   for (char c : text) {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-      word += static_cast<char>(c | 0x20);
+      if (len < sizeof word) {
+        word[len++] = static_cast<char>(c | 0x20);
+      } else {
+        too_long = true;
+      }
     } else {
       flush();
     }
