@@ -140,8 +140,15 @@ class TokenVocabulary {
   TokenVocabulary() = default;
   std::vector<std::string> pieces_;
   std::vector<int32_t> end_tokens_;
-  std::vector<Node> nodes_;
+  std::vector<Node> nodes_;     // every allowed-ever token
   std::vector<int32_t> sorted_;
+  // Inside a string most tokens are plain text (no quote, backslash, control byte, or partial UTF-8):
+  // those are allowed by their length alone (plain_ sorted by code points, plain_upto_[n] = how many
+  // have ≤ n), and only the others are walked, in their own trie.
+  std::vector<int32_t> plain_;
+  std::vector<uint32_t> plain_upto_;
+  std::vector<Node> special_nodes_;
+  std::vector<int32_t> special_sorted_;
 };
 
 // One constrained answer: feeds GenerateOptions::mask and the token callback.

@@ -2,11 +2,16 @@
 // schema.
 #include <boost/json.hpp>
 
+#include "engine/internal/model_impl.h"
 #include "engine/structured/grammar.h"
 
 namespace occam::engine::structured {
 
 namespace json = boost::json;
+
+Result<std::shared_ptr<const TokenVocabulary>> TokenVocabulary::for_model(const Model& model) {
+  return from_gguf(model.file(), model.impl().end_tokens);
+}
 
 ConstrainedDecoder::ConstrainedDecoder(std::shared_ptr<const Grammar> grammar,
                                        std::shared_ptr<const TokenVocabulary> vocab)

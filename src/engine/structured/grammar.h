@@ -82,6 +82,7 @@ struct Matcher::State {
 enum class StringStep { reject, inside, closed };
 StringStep string_byte(const Node& n, Frame& f, uint8_t c);
 inline constexpr uint16_t kStringOpenPhase = 0;
+inline constexpr uint16_t kStringBodyPhase = 1;
 
 // Advances every stack of `in` by one byte into `out` (cleared first); false when none survives.
 bool step(const Grammar& g, const std::vector<Stack>& in, uint8_t byte, std::vector<Stack>& out);

@@ -27,7 +27,7 @@ bool one_of(std::string_view key, const std::array<const char*, N>& list) {
   return std::find(list.begin(), list.end(), key) != list.end();
 }
 
-constexpr int64_t kPow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
+constexpr int64_t kPowersOf10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
                               10000000000, 100000000000, 1000000000000};
 
 Node make_node(NodeKind kind) {
@@ -340,8 +340,8 @@ class Compiler {
     n.integer = integer;
     n.integer_digits = limits_.max_integer_digits;
     n.fraction_digits = integer ? 0 : limits_.max_fraction_digits;
-    const double scale = static_cast<double>(kPow10[n.fraction_digits]);
-    const int64_t reach = kPow10[n.integer_digits] * kPow10[n.fraction_digits];  // beyond any output
+    const double scale = static_cast<double>(kPowersOf10[n.fraction_digits]);
+    const int64_t reach = kPowersOf10[n.integer_digits] * kPowersOf10[n.fraction_digits];  // beyond any output
     n.lo = -reach;
     n.hi = reach;
     if (min) {

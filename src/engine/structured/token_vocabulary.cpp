@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <numeric>
 
-#include "engine/internal/model_impl.h"
 #include "engine/structured/grammar.h"
 #include "gguf/gguf.h"
 
@@ -96,6 +95,80 @@ struct Walker {
   }
 };
 
+// A prefix trie of `ids` (sorted by piece in place). Sorted insertion: a node's children arrive in
+// increasing byte order, so each node's last child is all the state the construction needs.
+void build_trie(const std::vector<std::string>& pieces, std::vector<int32_t>& ids,
+                std::vector<TokenVocabulary::Node>& nodes) {
+  std::sort(ids.begin(), ids.end(),
+            [&](int32_t a, int32_t b) { return pieces[static_cast<size_t>(a)] < pieces[static_cast<size_t>(b)]; });
+  nodes.assign(1, TokenVocabulary::Node{});
+  std::vector<uint32_t> last_child(1, 0);
+  for (size_t rank = 0; rank < ids.size(); ++rank) {
+    uint32_t at = 0;
+    for (char ch : pieces[static_cast<size_t>(ids[rank])]) {
+      const auto c = static_cast<uint8_t>(ch);
+      const uint32_t last = last_child[at];
+      if (last != 0 && nodes[last].byte == c) {
+        at = last;
+        continue;
+      }
+      const auto created = static_cast<uint32_t>(nodes.size());
+      TokenVocabulary::Node node;
+      node.byte = c;
+      nodes.push_back(node);
+      last_child.push_back(0);
+      if (last == 0) {
+        nodes[at].first_child = created;
+      } else {
+        nodes[last].next_sibling = created;
+      }
+      last_child[at] = created;
+      at = created;
+    }
+    TokenVocabulary::Node& end = nodes[at];
+    if (end.n_tokens == 0) end.tokens_begin = static_cast<uint32_t>(rank);
+    ++end.n_tokens;
+  }
+}
+
+// Code points of a piece that can stand inside a JSON string as it is (the automaton's own rules:
+// no quote, backslash or control byte, whole valid UTF-8 without surrogates); -1 otherwise.
+int plain_length(std::string_view p) {
+  int n = 0;
+  for (size_t i = 0; i < p.size(); ++n) {
+    const auto c = static_cast<uint8_t>(p[i]);
+    if (c == '"' || c == '\\' || c < 0x20) return -1;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t left;
+    uint8_t lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      left = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      left = 2;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      left = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return -1;
+    }
+    if (i + left >= p.size()) return -1;
+    for (size_t k = 1; k <= left; ++k) {
+      const auto b = static_cast<uint8_t>(p[i + k]);
+      if (b < lo || b > hi) return -1;
+      lo = 0x80;
+      hi = 0xBF;
+    }
+    i += left + 1;
+  }
+  return n;
+}
+
 }  // namespace
 
 std::shared_ptr<const TokenVocabulary> TokenVocabulary::build(std::vector<std::string> pieces,
@@ -105,45 +178,34 @@ std::shared_ptr<const TokenVocabulary> TokenVocabulary::build(std::vector<std::s
   v->pieces_ = std::move(pieces);
   v->end_tokens_ = std::move(end_tokens);
   const size_t n = v->pieces_.size();
+  std::vector<int> lengths;
   for (size_t id = 0; id < n; ++id) {
     const bool end = std::find(v->end_tokens_.begin(), v->end_tokens_.end(), static_cast<int32_t>(id)) !=
                      v->end_tokens_.end();
     if (v->pieces_[id].empty() || end || (id < excluded.size() && excluded[id])) continue;
     v->sorted_.push_back(static_cast<int32_t>(id));
-  }
-  std::sort(v->sorted_.begin(), v->sorted_.end(),
-            [&](int32_t a, int32_t b) { return v->pieces_[static_cast<size_t>(a)] < v->pieces_[static_cast<size_t>(b)]; });
-  // Sorted insertion: a node's children arrive in increasing byte order, so the path of the previous
-  // piece (and each node's last child) is all the state the construction needs.
-  v->nodes_.emplace_back();
-  std::vector<uint32_t> last_child(1, 0);
-  for (size_t rank = 0; rank < v->sorted_.size(); ++rank) {
-    const std::string& piece = v->pieces_[static_cast<size_t>(v->sorted_[rank])];
-    uint32_t at = 0;
-    for (char ch : piece) {
-      const auto c = static_cast<uint8_t>(ch);
-      const uint32_t last = last_child[at];
-      if (last != 0 && v->nodes_[last].byte == c) {
-        at = last;
-        continue;
-      }
-      const auto created = static_cast<uint32_t>(v->nodes_.size());
-      Node node;
-      node.byte = c;
-      v->nodes_.push_back(node);
-      last_child.push_back(0);
-      if (last == 0) {
-        v->nodes_[at].first_child = created;
-      } else {
-        v->nodes_[last].next_sibling = created;
-      }
-      last_child[at] = created;
-      at = created;
+    const int len = plain_length(v->pieces_[id]);
+    if (len < 0) {
+      v->special_sorted_.push_back(static_cast<int32_t>(id));
+    } else {
+      v->plain_.push_back(static_cast<int32_t>(id));
+      lengths.push_back(len);
     }
-    Node& end = v->nodes_[at];
-    if (end.n_tokens == 0) end.tokens_begin = static_cast<uint32_t>(rank);
-    ++end.n_tokens;
   }
+  build_trie(v->pieces_, v->sorted_, v->nodes_);
+  build_trie(v->pieces_, v->special_sorted_, v->special_nodes_);
+  std::vector<size_t> order(v->plain_.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return lengths[a] < lengths[b]; });
+  std::vector<int32_t> plain(order.size());
+  const int longest = lengths.empty() ? 0 : *std::max_element(lengths.begin(), lengths.end());
+  v->plain_upto_.assign(static_cast<size_t>(longest) + 1, 0);
+  for (size_t i = 0; i < order.size(); ++i) {
+    plain[i] = v->plain_[order[i]];
+    ++v->plain_upto_[static_cast<size_t>(lengths[order[i]])];
+  }
+  for (size_t l = 1; l < v->plain_upto_.size(); ++l) v->plain_upto_[l] += v->plain_upto_[l - 1];
+  v->plain_ = std::move(plain);
   return v;
 }
 
@@ -203,10 +265,6 @@ Result<std::shared_ptr<const TokenVocabulary>> TokenVocabulary::from_gguf(const 
   return build(std::move(pieces), excluded, std::move(end_tokens));
 }
 
-Result<std::shared_ptr<const TokenVocabulary>> TokenVocabulary::for_model(const Model& model) {
-  return from_gguf(model.file(), model.impl().end_tokens);
-}
-
 std::string_view TokenVocabulary::piece(int32_t id) const {
   return id >= 0 && static_cast<size_t>(id) < pieces_.size() ? std::string_view(pieces_[static_cast<size_t>(id)])
                                                              : std::string_view();
@@ -216,8 +274,21 @@ void TokenVocabulary::allowed_tokens(const Matcher& matcher, std::vector<uint8_t
   allowed.assign(pieces_.size(), 0);
   thread_local std::vector<std::vector<Stack>> levels;
   if (levels.empty()) levels.resize(2);
-  levels[0] = matcher.state().stacks;
-  Walker walker{matcher.grammar(), nodes_, sorted_, levels, allowed};
+  const Grammar& g = matcher.grammar();
+  const std::vector<Stack>& stacks = matcher.state().stacks;
+  levels[0] = stacks;
+  bool in_string = false;
+  if (stacks.size() == 1 && stacks[0].size > 0) {
+    const Frame& top = stacks[0].frames[stacks[0].size - 1];
+    const structured::Node& n = g.nodes[static_cast<size_t>(top.node)];
+    if (n.kind == NodeKind::string && top.phase == kStringBodyPhase && !plain_upto_.empty()) {
+      in_string = true;
+      const uint32_t room = n.max_chars - static_cast<uint32_t>(top.a);
+      const uint32_t count = plain_upto_[std::min<size_t>(room, plain_upto_.size() - 1)];
+      for (uint32_t i = 0; i < count; ++i) allowed[static_cast<size_t>(plain_[i])] = 1;
+    }
+  }
+  Walker walker{g, in_string ? special_nodes_ : nodes_, in_string ? special_sorted_ : sorted_, levels, allowed};
   walker.walk(0, 0);
   if (matcher.complete()) {
     for (int32_t id : end_tokens_) {
