@@ -83,7 +83,7 @@ std::string report_table(const Report& report) {
                                 "saved", "energy J", "escal.", "v.fail");
   auto line = [&](const ReportRow& r) {
     double saved = r.baseline_cost > 0 ? 1.0 - r.cost / r.baseline_cost : 0.0;
-    out += fmt::format("{:<14} {:<18} {:>8} {:>6.1f}% {:>9.1f} {:>9.1f} {:>12.6f} {:>12.6f} {:>6.1f}% {:>10.3f} {:>6.1f}% {:>6.1f}%\n",
+    out += fmt::format("{:<14} {:<18} {:>8} {:>6.1f}% {:>9.2f} {:>9.2f} {:>12.6f} {:>12.6f} {:>6.1f}% {:>10.3f} {:>6.1f}% {:>6.1f}%\n",
                        r.route, r.tier, r.requests, 100 * r.share, r.p50_ms, r.p95_ms, r.cost, r.baseline_cost,
                        100 * saved, r.energy_j, 100 * r.escalation_rate, 100 * r.verify_failure_rate);
   };

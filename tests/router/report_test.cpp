@@ -3,6 +3,9 @@
 // SQLite computes over the log.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+
 #include "fake_backend.h"
 #include "router/report.h"
 #include "router/router.h"
@@ -47,7 +50,11 @@ routes:
   auto router = Router::create(*root, {{"small", &small}, {"big", &big}});
   ASSERT_TRUE(router.ok()) << router.error().message();
   occam::testing::TempDir dir;
-  auto log = store::RequestLog::open(dir.path() / "requests.db");
+  // OCCAM_ROUTER_REPORT_DB=path keeps the log for `occam report` / `occam explain` (docs/benchmarks.md).
+  const char* keep = std::getenv("OCCAM_ROUTER_REPORT_DB");
+  const std::filesystem::path db = keep ? std::filesystem::path(keep) : dir.path() / "requests.db";
+  if (keep) std::filesystem::remove(db);
+  auto log = store::RequestLog::open(db);
   ASSERT_TRUE(log.ok()) << log.error().message();
   (*router)->set_request_log(log->get());
 
