@@ -3,7 +3,7 @@
 // the same run: the PII scan alone, which any routing that honours PII must pay.
 //
 //   build/release/bench/bench_router [--requests 20000]          (OCCAM_SHARED or ../shared for data)
-#include <time.h>
+#include "router/router.h"
 
 #include <algorithm>
 #include <chrono>
@@ -13,9 +13,10 @@
 #include <string>
 #include <vector>
 
+#include <time.h>
+
 #include "ml/ml.h"
 #include "router/complexity.h"
-#include "router/router.h"
 #include "rules/pii.h"
 
 namespace {
@@ -130,22 +131,27 @@ routes:
   }
   if (std::getenv("BENCH_ROUTER_SLOW")) {
     for (size_t i = 0; i < decide_us.size(); ++i)
-      if (decide_us[i] > 1000) std::printf("slow %zu (prompt %zu, %zu bytes): %.0f us\n", i, i % reqs.size(), reqs[i % reqs.size()].messages[0].content.size(), decide_us[i]);
+      if (decide_us[i] > 1000)
+        std::printf("slow %zu (prompt %zu, %zu bytes): %.0f us\n", i, i % reqs.size(),
+                    reqs[i % reqs.size()].messages[0].content.size(), decide_us[i]);
   }
   double d50 = percentile(decide_us, 0.50), d99 = percentile(decide_us, 0.99);
   double s50 = percentile(scan_us, 0.50), s99 = percentile(scan_us, 0.99);
-  std::printf("routing decision (rules + classifier + complexity, PII scan included), %d requests over %zu prompts\n",
-              requests, prompts.size());
+  std::printf(
+      "routing decision (rules + classifier + complexity, PII scan included), %d requests over %zu prompts\n",
+      requests, prompts.size());
   std::printf("  decide:        p50 %7.1f us   p99 %7.1f us   (%.1f%% start on the small tier)\n", d50, d99,
               100.0 * static_cast<double>(small) / requests);
   double c99 = percentile(decide_cpu_us, 0.99);
-  std::printf("  decide, thread CPU time (excludes preemption on a loaded machine): p50 %7.1f us   p99 %7.1f us\n",
-              percentile(decide_cpu_us, 0.5), c99);
-  std::printf("  of which classifier: p50 %7.1f us   p99 %7.1f us;  complexity: p50 %7.1f us   p99 %7.1f us\n",
-              percentile(classify_us, 0.5), percentile(classify_us, 0.99), percentile(complexity_us, 0.5),
-              percentile(complexity_us, 0.99));
+  std::printf(
+      "  decide, thread CPU time (excludes preemption on a loaded machine): p50 %7.1f us   p99 %7.1f us\n",
+      percentile(decide_cpu_us, 0.5), c99);
+  std::printf(
+      "  of which classifier: p50 %7.1f us   p99 %7.1f us;  complexity: p50 %7.1f us   p99 %7.1f us\n",
+      percentile(classify_us, 0.5), percentile(classify_us, 0.99), percentile(complexity_us, 0.5),
+      percentile(complexity_us, 0.99));
   std::printf("  PII scan only: p50 %7.1f us   p99 %7.1f us   (reference)\n", s50, s99);
-  std::printf("  ratio decide / scan: p50 %.2fx, p99 %.2fx; target p99 <= 100 us: wall %s, CPU time %s\n", d50 / s50,
-              d99 / s99, d99 <= 100.0 ? "met" : "NOT met", c99 <= 100.0 ? "met" : "NOT met");
+  std::printf("  ratio decide / scan: p50 %.2fx, p99 %.2fx; target p99 <= 100 us: wall %s, CPU time %s\n",
+              d50 / s50, d99 / s99, d99 <= 100.0 ? "met" : "NOT met", c99 <= 100.0 ? "met" : "NOT met");
   return 0;
 }

@@ -61,14 +61,14 @@ int run_explain(const ExplainArgs& a) {
   }
   out += fmt::format("  decision ({:.1f} us):\n", t.decision_us);
   for (const router::PolicyStep& p : t.policies) {
-    out += fmt::format("    {:<11} {}{}{}\n", p.policy, p.outcome, p.detail.empty() ? "" : " [" + p.detail + "]",
-                       score_text(p.score, p.threshold));
+    out += fmt::format("    {:<11} {}{}{}\n", p.policy, p.outcome,
+                       p.detail.empty() ? "" : " [" + p.detail + "]", score_text(p.score, p.threshold));
   }
   for (size_t i = 0; i < t.attempts.size(); ++i) {
     const router::Attempt& at = t.attempts[i];
-    out += fmt::format("  attempt {}: {} ({}{}) {:.1f} ms, {}+{} tokens, cost {:.6f}, energy {:.3f} J{}\n", i + 1,
-                       at.model, at.local ? "local" : "remote", at.redacted ? ", redacted" : "", at.latency_ms,
-                       at.prompt_tokens, at.completion_tokens, at.cost, at.energy_j,
+    out += fmt::format("  attempt {}: {} ({}{}) {:.1f} ms, {}+{} tokens, cost {:.6f}, energy {:.3f} J{}\n",
+                       i + 1, at.model, at.local ? "local" : "remote", at.redacted ? ", redacted" : "",
+                       at.latency_ms, at.prompt_tokens, at.completion_tokens, at.cost, at.energy_j,
                        at.accepted ? "  <- answered" : "");
     if (!at.error.empty()) out += "    fault: " + at.error + "\n";
     for (const router::Verdict& v : at.verdicts) {
@@ -85,7 +85,8 @@ int run_explain(const ExplainArgs& a) {
 
 CommandRun setup_explain(CLI::App& app) {
   auto a = std::make_shared<ExplainArgs>();
-  app.add_option("request_id", a->id, "request id (x-occam-route id=..., or the trace's request_id)")->required();
+  app.add_option("request_id", a->id, "request id (x-occam-route id=..., or the trace's request_id)")
+      ->required();
   app.add_option("--db", a->db, "request log (SQLite)");
   app.add_flag("--json", a->json, "the trace as stored (JSON)");
   return [a] { return run_explain(*a); };

@@ -1,13 +1,14 @@
 // `occam report --db occam-requests.db [--json] [--route NAME]`: the request log per route and answering
 // tier: requests, share, p50/p95 latency, cost against the all-LLM baseline, energy, escalation and
 // verification-failure rates. Totals are sums over the log's rows.
+#include "router/report.h"
+
 #include <cstdio>
 #include <iostream>
 
 #include <boost/json.hpp>
 
 #include "cli/command.h"
-#include "router/report.h"
 #include "store/request_log.h"
 
 namespace occam::cli {

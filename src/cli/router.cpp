@@ -3,7 +3,8 @@
 //
 //   occam router train --data gsm8k_outcomes.jsonl -o gsm8k.occam-complexity      # held-out split kept aside
 //   occam router calibrate --model gsm8k.occam-complexity --data rows.jsonl --target-quality 0.95
-//   occam router eval --router gsm8k.occam-complexity --data gsm8k_outcomes.jsonl [--json] [--html curve.html]
+//   occam router eval --router gsm8k.occam-complexity --data gsm8k_outcomes.jsonl [--json] [--html
+//   curve.html]
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -52,7 +53,8 @@ Result<std::vector<OutcomeRow>> load_split(const RouterArgs& a, const std::strin
     bool held = is_held_out(r, a.split_args.holdout, a.split_args.seed);
     if (split == "all" || (split == "heldout") == held) out.push_back(std::move(r));
   }
-  if (out.empty()) return make_error(ErrorCode::invalid_argument, "no rows in split '{}' of '{}'", split, a.data);
+  if (out.empty())
+    return make_error(ErrorCode::invalid_argument, "no rows in split '{}' of '{}'", split, a.data);
   return out;
 }
 
@@ -82,7 +84,8 @@ int run_train(const RouterArgs& a) {
   if (!model.ok()) return fail(model.error());
   Status saved = model->save(a.output);
   if (!saved.ok()) return fail(saved.error());
-  std::fprintf(stderr, "trained on %zu rows (strong %s, weak %s); threshold %.4f for %.0f%% of strong quality "
+  std::fprintf(stderr,
+               "trained on %zu rows (strong %s, weak %s); threshold %.4f for %.0f%% of strong quality "
                "(out-of-fold); wrote %s\n",
                rows->size(), pair->strong.c_str(), pair->weak.c_str(), model->threshold(), 100 * a.target,
                a.output.c_str());
@@ -102,7 +105,8 @@ int run_calibrate(const RouterArgs& a) {
   Status saved = model->save(a.model);
   if (!saved.ok()) return fail(saved.error());
   std::printf("threshold %.4f -> %.4f (target %.0f%% of %s quality on %zu rows of split '%s')\n", before,
-              model->threshold(), 100 * a.target, model->pair().strong.c_str(), rows->size(), a.split.c_str());
+              model->threshold(), 100 * a.target, model->pair().strong.c_str(), rows->size(),
+              a.split.c_str());
   return kExitOk;
 }
 
@@ -143,8 +147,13 @@ int run_eval(const RouterArgs& a) {
     o["oracle_cpt80"] = summary.oracle_cpt80;
     boost::json::array routers;
     for (const RouterCurve& c : summary.routers) {
-      auto num = [](double v) { return std::isfinite(v) ? boost::json::value(v) : boost::json::value(nullptr); };
-      routers.push_back({{"router", c.name}, {"apgr", c.apgr}, {"cpt50", num(c.cpt50)}, {"cpt80", num(c.cpt80)},
+      auto num = [](double v) {
+        return std::isfinite(v) ? boost::json::value(v) : boost::json::value(nullptr);
+      };
+      routers.push_back({{"router", c.name},
+                         {"apgr", c.apgr},
+                         {"cpt50", num(c.cpt50)},
+                         {"cpt80", num(c.cpt80)},
                          {"cpt95", num(c.cpt95)}});
     }
     o["routers"] = std::move(routers);
@@ -154,10 +163,11 @@ int run_eval(const RouterArgs& a) {
     std::cout << boost::json::serialize(o) << "\n";
     return kExitOk;
   }
-  std::printf("%zu rows (split %s); %s quality %.4f, %s quality %.4f; oracle CPT(50%%) %.1f%%, CPT(80%%) %.1f%%\n",
-              rows->size(), a.split.c_str(), model->pair().strong.c_str(), summary.strong_quality,
-              model->pair().weak.c_str(), summary.weak_quality, 100 * summary.oracle_cpt50,
-              100 * summary.oracle_cpt80);
+  std::printf(
+      "%zu rows (split %s); %s quality %.4f, %s quality %.4f; oracle CPT(50%%) %.1f%%, CPT(80%%) %.1f%%\n",
+      rows->size(), a.split.c_str(), model->pair().strong.c_str(), summary.strong_quality,
+      model->pair().weak.c_str(), summary.weak_quality, 100 * summary.oracle_cpt50,
+      100 * summary.oracle_cpt80);
   std::printf("%-12s %8s %10s %10s %10s\n", "router", "APGR", "CPT(50%)", "CPT(80%)", "CPT(95%)");
   for (const RouterCurve& c : summary.routers) {
     std::printf("%-12s %8.4f %9.1f%% %9.1f%% %9.1f%%\n", c.name.c_str(), c.apgr, 100 * c.cpt50, 100 * c.cpt80,
@@ -178,12 +188,14 @@ CommandRun setup_router(CLI::App& app) {
   train->add_option("--data", a->data, "routing data (JSONL)")->required();
   train->add_option("-o,--output", a->output, "model file to write")->required();
   train->add_option("--c", a->c, "liblinear C");
-  train->add_option("--target-quality", a->target, "threshold keeps this share of the strong model's quality");
+  train->add_option("--target-quality", a->target,
+                    "threshold keeps this share of the strong model's quality");
   add_split_options(train, *a);
   CLI::App* calibrate = app.add_subcommand("calibrate", "Set the threshold for a target quality");
   calibrate->add_option("--model", a->model, "complexity model (rewritten)")->required();
   calibrate->add_option("--data", a->data, "routing data (JSONL)")->required();
-  calibrate->add_option("--target-quality", a->target, "share of the strong model's quality to keep")->required();
+  calibrate->add_option("--target-quality", a->target, "share of the strong model's quality to keep")
+      ->required();
   calibrate->add_option("--split", a->split, "train, heldout or all (default heldout)");
   add_split_options(calibrate, *a);
   CLI::App* eval = app.add_subcommand("eval", "Quality/cost curve, APGR and CPT against a random router");

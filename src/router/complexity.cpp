@@ -5,10 +5,9 @@
 #include <fstream>
 #include <sstream>
 
-#include <linear.h>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <linear.h>
 
 namespace occam::router {
 namespace json = boost::json;
@@ -31,15 +30,20 @@ uint64_t mix(uint64_t x) {
   return x;
 }
 
-bool is_word_byte(unsigned char c) { return std::isalnum(c) || c >= 0x80; }
+bool is_word_byte(unsigned char c) {
+  return std::isalnum(c) || c >= 0x80;
+}
 
-double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double sigmoid(double x) {
+  return 1.0 / (1.0 + std::exp(-x));
+}
 
 void quiet(const char*) {}
 
 }  // namespace
 
-void complexity_features(std::string_view prompt, uint32_t hash_bits, std::vector<std::pair<uint32_t, float>>& out) {
+void complexity_features(std::string_view prompt, uint32_t hash_bits,
+                         std::vector<std::pair<uint32_t, float>>& out) {
   out.clear();
   const uint32_t mask = (1u << hash_bits) - 1;
   // Hashed lower-cased word unigrams and bigrams; numbers collapse to their digit count so that
@@ -53,7 +57,8 @@ void complexity_features(std::string_view prompt, uint32_t hash_bits, std::vecto
   auto flush = [&] {
     if (word.empty()) return;
     ++words;
-    bool numeric = std::all_of(word.begin(), word.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    bool numeric = std::all_of(word.begin(), word.end(),
+                               [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
     uint64_t h;
     if (numeric) {
       ++numbers;
@@ -97,7 +102,8 @@ void complexity_features(std::string_view prompt, uint32_t hash_bits, std::vecto
       static_cast<float>(std::min(1.0, static_cast<double>(lines) / 10.0)),
       static_cast<float>(std::min(1.0, static_cast<double>(symbols) / 10.0)),
       static_cast<float>(words > 0 ? chars / static_cast<double>(words) / 10.0 : 0.0),
-      static_cast<float>(std::min(1.0, static_cast<double>(numbers) / (static_cast<double>(sentences) + 1.0) / 3.0)),
+      static_cast<float>(
+          std::min(1.0, static_cast<double>(numbers) / (static_cast<double>(sentences) + 1.0) / 3.0)),
   };
   for (size_t i = 0; i < kComplexityDenseFeatures; ++i) {
     out.emplace_back((1u << hash_bits) + 1 + static_cast<uint32_t>(i), dense[i]);
@@ -158,7 +164,8 @@ Result<ComplexityModel> ComplexityModel::train(std::span<const OutcomeRow> rows,
   // liblinear's binary w scores label[0]: flip when label[0] is the negative class.
   const double sign = m->label[0] == 1 ? 1.0 : -1.0;
   out.weights_.assign(static_cast<size_t>(n_features), 0.0f);
-  for (int j = 0; j < n_features; ++j) out.weights_[static_cast<size_t>(j)] = static_cast<float>(sign * m->w[j]);
+  for (int j = 0; j < n_features; ++j)
+    out.weights_[static_cast<size_t>(j)] = static_cast<float>(sign * m->w[j]);
   out.bias_ = static_cast<float>(sign * m->w[n_features]);
   free_and_destroy_model(&m);
   return out;
@@ -210,7 +217,8 @@ Result<ComplexityModel> ComplexityModel::load(const std::filesystem::path& path)
   if (ec || !v.is_object()) return bad("not a JSON object");
   const json::object& o = v.get_object();
   const json::value* format = o.if_contains("format");
-  if (!format || !format->is_string() || format->get_string() != "occam-complexity") return bad("not a complexity model");
+  if (!format || !format->is_string() || format->get_string() != "occam-complexity")
+    return bad("not a complexity model");
   auto number = [&](std::string_view key) -> Result<double> {
     const json::value* x = o.if_contains(key);
     if (!x || !x->is_number()) return bad(fmt::format("missing number '{}'", key));
@@ -250,7 +258,8 @@ double calibrate_threshold(std::span<const double> weak_score, std::span<const d
   if (n == 0) return 0.5;
   std::vector<size_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return weak_score[a] > weak_score[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return weak_score[a] > weak_score[b]; });
   double strong_total = 0;
   for (double q : strong_quality) strong_total += q;
   const double goal = target * strong_total / static_cast<double>(n);

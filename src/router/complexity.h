@@ -24,8 +24,8 @@ struct OutcomeRow {
   std::map<std::string, double> quality;
 };
 
-// JSONL rows {"prompt", "outcomes": {model: {"correct": bool} | {"score": number} | number}, "contaminated"?}.
-// Errors name the line.
+// JSONL rows {"prompt", "outcomes": {model: {"correct": bool} | {"score": number} | number},
+// "contaminated"?}. Errors name the line.
 Result<std::vector<OutcomeRow>> load_outcome_rows(const std::filesystem::path& path);
 
 // The strong model is the one with the higher mean quality, unless named.
@@ -33,7 +33,8 @@ struct ModelPair {
   std::string strong;
   std::string weak;
 };
-Result<ModelPair> pick_model_pair(std::span<const OutcomeRow> rows, std::string strong = {}, std::string weak = {});
+Result<ModelPair> pick_model_pair(std::span<const OutcomeRow> rows, std::string strong = {},
+                                  std::string weak = {});
 
 // Deterministic split: a row is held out when hash(seed, id) falls in the first `fraction`.
 bool is_held_out(const OutcomeRow& row, double fraction, uint64_t seed);
@@ -83,6 +84,7 @@ Result<ComplexityModel> train_calibrated(std::span<const OutcomeRow> rows, const
 
 // Number of dense (non-hashed) features and their values for a prompt; exposed for tests.
 constexpr size_t kComplexityDenseFeatures = 10;
-void complexity_features(std::string_view prompt, uint32_t hash_bits, std::vector<std::pair<uint32_t, float>>& out);
+void complexity_features(std::string_view prompt, uint32_t hash_bits,
+                         std::vector<std::pair<uint32_t, float>>& out);
 
 }  // namespace occam::router

@@ -24,7 +24,8 @@ std::vector<CurvePoint> curve_for_order(const std::vector<size_t>& order, std::s
   points.push_back({0.0, n ? total / static_cast<double>(n) : 0.0, 0.0});
   for (size_t k = 0; k < n; ++k) {
     total += strong[order[k]] - weak[order[k]];
-    points.push_back({static_cast<double>(k + 1) / static_cast<double>(n), total / static_cast<double>(n), 0.0});
+    points.push_back(
+        {static_cast<double>(k + 1) / static_cast<double>(n), total / static_cast<double>(n), 0.0});
   }
   return points;
 }
@@ -78,7 +79,8 @@ RouterCurve router_curve(std::string name, std::span<const double> weak_score, s
                          std::span<const double> strong) {
   std::vector<size_t> order(weak_score.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return weak_score[a] < weak_score[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return weak_score[a] < weak_score[b]; });
   RouterCurve curve;
   curve.name = std::move(name);
   curve.points = curve_for_order(order, weak, strong);
@@ -132,12 +134,15 @@ std::string eval_html(const EvalSummary& s, const std::string& title) {
     svg += fmt::format("<text x='{:.1f}' y='{:.1f}' font-size='10' text-anchor='end'>{:.3f}</text>", left - 4,
                        y(q) + 3, q);
   }
-  svg += fmt::format("<text x='{:.1f}' y='{:.1f}' font-size='12' text-anchor='middle'>strong-model calls</text>",
-                     x(0.5), h - 6);
-  svg += fmt::format("<line x1='{0:.1f}' x2='{1:.1f}' y1='{2:.1f}' y2='{2:.1f}' stroke='#aaa' stroke-dasharray='4'/>",
-                     x(0), x(1), y(s.weak_quality));
-  svg += fmt::format("<line x1='{0:.1f}' x2='{1:.1f}' y1='{2:.1f}' y2='{2:.1f}' stroke='#d62728' stroke-dasharray='4'/>",
-                     x(0), x(1), y(s.strong_quality));
+  svg +=
+      fmt::format("<text x='{:.1f}' y='{:.1f}' font-size='12' text-anchor='middle'>strong-model calls</text>",
+                  x(0.5), h - 6);
+  svg += fmt::format(
+      "<line x1='{0:.1f}' x2='{1:.1f}' y1='{2:.1f}' y2='{2:.1f}' stroke='#aaa' stroke-dasharray='4'/>", x(0),
+      x(1), y(s.weak_quality));
+  svg += fmt::format(
+      "<line x1='{0:.1f}' x2='{1:.1f}' y1='{2:.1f}' y2='{2:.1f}' stroke='#d62728' stroke-dasharray='4'/>",
+      x(0), x(1), y(s.strong_quality));
   std::string legend;
   for (size_t i = 0; i < s.routers.size(); ++i) {
     const RouterCurve& c = s.routers[i];
@@ -151,8 +156,9 @@ std::string eval_html(const EvalSummary& s, const std::string& title) {
     const CurvePoint& last = c.points.back();
     path += fmt::format(" L{:.1f},{:.1f}", x(last.strong_share), y(last.quality));
     svg += fmt::format("<path d='{}' fill='none' stroke='{}' stroke-width='1.5'/>", path, colors[i % 5]);
-    legend += fmt::format("<li style='color:{}'>{}: APGR {:.3f}, CPT(50%) {:.1f}%, CPT(80%) {:.1f}%, CPT(95%) {:.1f}%</li>",
-                          colors[i % 5], c.name, c.apgr, 100 * c.cpt50, 100 * c.cpt80, 100 * c.cpt95);
+    legend += fmt::format(
+        "<li style='color:{}'>{}: APGR {:.3f}, CPT(50%) {:.1f}%, CPT(80%) {:.1f}%, CPT(95%) {:.1f}%</li>",
+        colors[i % 5], c.name, c.apgr, 100 * c.cpt50, 100 * c.cpt80, 100 * c.cpt95);
   }
   svg += "</svg>";
   return fmt::format(

@@ -37,8 +37,8 @@ struct EvalSummary {
 
 // `weak_score[i]` is the router's score that prompt i can stay on the weak model (higher = weaker suffices).
 // Ties are broken by index so that the curve is deterministic.
-RouterCurve router_curve(std::string name, std::span<const double> weak_score, std::span<const double> weak_quality,
-                         std::span<const double> strong_quality);
+RouterCurve router_curve(std::string name, std::span<const double> weak_score,
+                         std::span<const double> weak_quality, std::span<const double> strong_quality);
 
 // A random router: the mean of `repeats` seeded random orders.
 RouterCurve random_router_curve(std::span<const double> weak_quality, std::span<const double> strong_quality,

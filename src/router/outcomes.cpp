@@ -35,7 +35,8 @@ Result<std::vector<OutcomeRow>> load_outcome_rows(const std::filesystem::path& p
     } else {
       row.id = std::to_string(line_no);
     }
-    if (const json::value* c = o.if_contains("contaminated"); c && c->is_bool()) row.contaminated = c->get_bool();
+    if (const json::value* c = o.if_contains("contaminated"); c && c->is_bool())
+      row.contaminated = c->get_bool();
     const json::value* outcomes = o.if_contains("outcomes");
     if (!outcomes || !outcomes->is_object()) return bad("'outcomes': expected an object");
     for (const auto& [model, outcome] : outcomes->get_object()) {
@@ -56,7 +57,8 @@ Result<std::vector<OutcomeRow>> load_outcome_rows(const std::filesystem::path& p
                                  std::string_view(model)));
         }
       } else {
-        return bad(fmt::format("outcomes.{}: expected a bool, a number or an object", std::string_view(model)));
+        return bad(
+            fmt::format("outcomes.{}: expected a bool, a number or an object", std::string_view(model)));
       }
       row.quality[std::string(model)] = q;
     }
@@ -82,7 +84,8 @@ Result<ModelPair> pick_model_pair(std::span<const OutcomeRow> rows, std::string 
   std::vector<std::pair<double, std::string>> by_mean;
   for (const auto& [model, s] : sums) by_mean.emplace_back(s.first / static_cast<double>(s.second), model);
   std::sort(by_mean.begin(), by_mean.end());
-  ModelPair pair{strong.empty() ? by_mean.back().second : strong, weak.empty() ? by_mean.front().second : weak};
+  ModelPair pair{strong.empty() ? by_mean.back().second : strong,
+                 weak.empty() ? by_mean.front().second : weak};
   if (pair.strong == pair.weak) {
     return make_error(ErrorCode::invalid_argument, "strong and weak model are the same ('{}')", pair.strong);
   }

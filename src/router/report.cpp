@@ -40,8 +40,10 @@ struct Acc {
     row.share = route_requests ? static_cast<double>(row.requests) / static_cast<double>(route_requests) : 0;
     row.p50_ms = percentile(latencies, 0.50);
     row.p95_ms = percentile(latencies, 0.95);
-    row.escalation_rate = row.requests ? static_cast<double>(escalated) / static_cast<double>(row.requests) : 0;
-    row.verify_failure_rate = row.attempts ? static_cast<double>(failures) / static_cast<double>(row.attempts) : 0;
+    row.escalation_rate =
+        row.requests ? static_cast<double>(escalated) / static_cast<double>(row.requests) : 0;
+    row.verify_failure_rate =
+        row.attempts ? static_cast<double>(failures) / static_cast<double>(row.attempts) : 0;
     return row;
   }
 };
@@ -78,14 +80,16 @@ Report build_report(std::span<const store::RequestRecord> records) {
 }
 
 std::string report_table(const Report& report) {
-  std::string out = fmt::format("{:<14} {:<18} {:>8} {:>7} {:>9} {:>9} {:>12} {:>12} {:>7} {:>10} {:>7} {:>7}\n",
-                                "route", "tier", "requests", "share", "p50 ms", "p95 ms", "cost", "baseline",
-                                "saved", "energy J", "escal.", "v.fail");
+  std::string out = fmt::format(
+      "{:<14} {:<18} {:>8} {:>7} {:>9} {:>9} {:>12} {:>12} {:>7} {:>10} {:>7} {:>7}\n", "route", "tier",
+      "requests", "share", "p50 ms", "p95 ms", "cost", "baseline", "saved", "energy J", "escal.", "v.fail");
   auto line = [&](const ReportRow& r) {
     double saved = r.baseline_cost > 0 ? 1.0 - r.cost / r.baseline_cost : 0.0;
-    out += fmt::format("{:<14} {:<18} {:>8} {:>6.1f}% {:>9.2f} {:>9.2f} {:>12.6f} {:>12.6f} {:>6.1f}% {:>10.3f} {:>6.1f}% {:>6.1f}%\n",
-                       r.route, r.tier, r.requests, 100 * r.share, r.p50_ms, r.p95_ms, r.cost, r.baseline_cost,
-                       100 * saved, r.energy_j, 100 * r.escalation_rate, 100 * r.verify_failure_rate);
+    out += fmt::format(
+        "{:<14} {:<18} {:>8} {:>6.1f}% {:>9.2f} {:>9.2f} {:>12.6f} {:>12.6f} {:>6.1f}% {:>10.3f} {:>6.1f}% "
+        "{:>6.1f}%\n",
+        r.route, r.tier, r.requests, 100 * r.share, r.p50_ms, r.p95_ms, r.cost, r.baseline_cost, 100 * saved,
+        r.energy_j, 100 * r.escalation_rate, 100 * r.verify_failure_rate);
   };
   for (const ReportRow& r : report.rows) line(r);
   line(report.total);

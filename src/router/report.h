@@ -21,7 +21,7 @@ struct ReportRow {
   double p50_ms = 0, p95_ms = 0;
   int64_t prompt_tokens = 0, completion_tokens = 0;
   double cost = 0, baseline_cost = 0, energy_j = 0, latency_ms = 0;
-  double escalation_rate = 0;  // requests answered after at least one escalation
+  double escalation_rate = 0;      // requests answered after at least one escalation
   double verify_failure_rate = 0;  // failed verdicts per attempt
   int64_t attempts = 0;
 };

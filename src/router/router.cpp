@@ -1,12 +1,12 @@
 #include "router/router.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <random>
 #include <set>
+
+#include <time.h>
 
 #include "rules/redact.h"
 #include "store/request_log.h"
@@ -32,12 +32,12 @@ std::string new_request_id() {
 // Stop words that tell French from English in a few words (cheap: no model for a language hint).
 // Sorted arrays of string_view and a stack buffer: no allocation per word.
 std::string guess_language(std::string_view text) {
-  static constexpr std::string_view fr[] = {"au",  "avec", "dans", "des", "du",   "elle", "est", "et",
-                                            "il",  "je",   "la",   "le",  "les",  "ma",   "mes", "mon",
-                                            "nous", "pas", "pour", "que", "qui",  "sur",  "une", "vous"};
-  static constexpr std::string_view en[] = {"and", "are", "be",   "do",  "for",  "have", "how",  "i",
-                                            "in",  "is",  "it",   "my",  "not",  "of",   "on",   "that",
-                                            "the", "this", "to",  "was", "we",   "what", "with", "you"};
+  static constexpr std::string_view fr[] = {"au",   "avec", "dans", "des", "du",  "elle", "est", "et",
+                                            "il",   "je",   "la",   "le",  "les", "ma",   "mes", "mon",
+                                            "nous", "pas",  "pour", "que", "qui", "sur",  "une", "vous"};
+  static constexpr std::string_view en[] = {"and", "are",  "be", "do",  "for", "have", "how",  "i",
+                                            "in",  "is",   "it", "my",  "not", "of",   "on",   "that",
+                                            "the", "this", "to", "was", "we",  "what", "with", "you"};
   int f = 0, e = 0;
   char word[8];
   size_t len = 0;
@@ -90,7 +90,8 @@ struct Route {
   std::vector<std::unique_ptr<Verifier>> verifiers;
 };
 
-Result<RequestView> make_request_view(const backends::GenerateRequest& request, const rules::PiiScanner* scanner) {
+Result<RequestView> make_request_view(const backends::GenerateRequest& request,
+                                      const rules::PiiScanner* scanner) {
   RequestView view;
   view.request = &request;
   if (request.kind == backends::RequestKind::completion) {
@@ -235,7 +236,9 @@ Result<std::unique_ptr<Router>> Router::create(const ConfigNode& root,
   return router;
 }
 
-bool Router::has_route(std::string_view name) const { return routes_.find(name) != routes_.end(); }
+bool Router::has_route(std::string_view name) const {
+  return routes_.find(name) != routes_.end();
+}
 
 std::vector<std::string> Router::route_names() const {
   std::vector<std::string> names;
@@ -313,8 +316,8 @@ Task<Status> replay(const backends::GenerateResult& result, const backends::Delt
     d.role = "assistant";
     d.content = c.text;
     for (size_t i = 0; i < c.tool_calls.size(); ++i) {
-      d.tool_calls.push_back({static_cast<int>(i), c.tool_calls[i].id, c.tool_calls[i].name,
-                              c.tool_calls[i].arguments});
+      d.tool_calls.push_back(
+          {static_cast<int>(i), c.tool_calls[i].id, c.tool_calls[i].name, c.tool_calls[i].arguments});
     }
     d.finish_reason = c.finish_reason.empty() ? "stop" : c.finish_reason;
     d.logprobs = c.logprobs;
@@ -355,7 +358,8 @@ void restore_result(backends::GenerateResult& result, const rules::Redactor& red
 
 }  // namespace
 
-Task<Result<RouteAnswer>> Router::generate(std::string_view route_name, const backends::GenerateRequest& request,
+Task<Result<RouteAnswer>> Router::generate(std::string_view route_name,
+                                           const backends::GenerateRequest& request,
                                            const backends::DeltaSink* sink, Trace* trace_out) const {
   auto started = Clock::now();
   auto it = routes_.find(route_name);

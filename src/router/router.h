@@ -38,14 +38,14 @@ using backends::Task;
 // What every policy sees: the request and facts computed once per request.
 struct RequestView {
   const backends::GenerateRequest* request = nullptr;
-  std::string text;          // user and system content, joined by '\n' (chat) or the prompt
-  std::string last_user;     // the last user message (what classifiers score)
+  std::string text;       // user and system content, joined by '\n' (chat) or the prompt
+  std::string last_user;  // the last user message (what classifiers score)
   std::string tenant;
   std::vector<std::string> tags;
   std::vector<rules::Finding> pii;  // over `text`
   bool pii_scanned = false;
-  int64_t approx_tokens = 0;        // ~ bytes / 4 (cheap; policies need an order of magnitude)
-  std::string language;             // "fr", "en" or "" (stop-word vote)
+  int64_t approx_tokens = 0;  // ~ bytes / 4 (cheap; policies need an order of magnitude)
+  std::string language;       // "fr", "en" or "" (stop-word vote)
 };
 
 // What the policies build; each may narrow or fix it.
@@ -62,7 +62,7 @@ struct Plan {
 struct TierInfo {
   std::string name;
   bool local = false;
-  double input_per_mtok = 0;   // price, per million tokens
+  double input_per_mtok = 0;  // price, per million tokens
   double output_per_mtok = 0;
   double watts = 0;             // local: energy = measured CPU seconds x watts
   double joules_per_token = 0;  // remote: energy = tokens x joules_per_token
@@ -95,7 +95,7 @@ struct PolicyRegistration {
 struct VerifyInput {
   const backends::GenerateRequest* request = nullptr;
   const backends::GenerateResult* result = nullptr;
-  const TierInfo* tier = nullptr;  // the tier that produced the answer (agreement resamples it)
+  const TierInfo* tier = nullptr;          // the tier that produced the answer (agreement resamples it)
   backends::Usage* extra_usage = nullptr;  // tokens a verifier spent itself (charged to the attempt)
 };
 
@@ -110,7 +110,8 @@ class Verifier {
   virtual Task<Result<Verdict>> verify(const VerifyInput& input) const = 0;
 };
 
-using VerifierFactory = std::function<Result<std::unique_ptr<Verifier>>(const ConfigNode&, const PolicyContext&)>;
+using VerifierFactory =
+    std::function<Result<std::unique_ptr<Verifier>>(const ConfigNode&, const PolicyContext&)>;
 std::map<std::string, VerifierFactory, std::less<>>& verifier_registry();
 struct VerifierRegistration {
   VerifierRegistration(std::string kind, VerifierFactory factory) {
@@ -159,13 +160,14 @@ class Router {
   store::RequestLog* log_ = nullptr;
 };
 
-
 // A request's facts (text, language, token estimate, PII when a scanner is given).
-Result<RequestView> make_request_view(const backends::GenerateRequest& request, const rules::PiiScanner* scanner);
+Result<RequestView> make_request_view(const backends::GenerateRequest& request,
+                                      const rules::PiiScanner* scanner);
 
 }  // namespace occam::router
 
 #define OCCAM_REGISTER_POLICY(kind, factory) \
   static ::occam::router::PolicyRegistration OCCAM_CONCAT(occam_policy_registration_, __LINE__)(kind, factory)
-#define OCCAM_REGISTER_VERIFIER(kind, factory) \
-  static ::occam::router::VerifierRegistration OCCAM_CONCAT(occam_verifier_registration_, __LINE__)(kind, factory)
+#define OCCAM_REGISTER_VERIFIER(kind, factory)                                                            \
+  static ::occam::router::VerifierRegistration OCCAM_CONCAT(occam_verifier_registration_, __LINE__)(kind, \
+                                                                                                    factory)

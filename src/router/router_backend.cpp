@@ -34,7 +34,8 @@ class RouterBackend final : public backends::Backend {
         OCCAM_ASSIGN_OR_RETURN(std::string kind, node.get_string("backend", ""));
         if (kind == "router" || kind.empty()) continue;
         auto backend = backends::make_backend(kind, backends::BackendContext{name, node});
-        if (!backend.ok()) return std::move(backend).error().with_context(fmt::format("router tier '{}'", name));
+        if (!backend.ok())
+          return std::move(backend).error().with_context(fmt::format("router tier '{}'", name));
         tiers[name] = backend->get();
         self->owned_.push_back(std::move(backend).value());
       }

@@ -9,7 +9,9 @@ namespace occam::router {
 namespace json = boost::json;
 namespace {
 
-json::value number_or_null(double v) { return std::isfinite(v) ? json::value(v) : json::value(nullptr); }
+json::value number_or_null(double v) {
+  return std::isfinite(v) ? json::value(v) : json::value(nullptr);
+}
 
 double number_of(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);

@@ -19,10 +19,10 @@ struct RequestRecord;
 namespace occam::router {
 
 struct PolicyStep {
-  std::string policy;    // registry kind: rules, classifier, complexity, cascade
-  std::string outcome;   // e.g. "tiers=small,big", "pin_local", "refuse", "pass"
-  std::string detail;    // rule name, label, ...
-  double score = NAN;    // confidence or complexity score when the policy has one
+  std::string policy;   // registry kind: rules, classifier, complexity, cascade
+  std::string outcome;  // e.g. "tiers=small,big", "pin_local", "refuse", "pass"
+  std::string detail;   // rule name, label, ...
+  double score = NAN;   // confidence or complexity score when the policy has one
   double threshold = NAN;
 };
 
@@ -36,16 +36,16 @@ struct Verdict {
 struct Attempt {
   std::string model;
   bool local = false;
-  bool redacted = false;       // PII replaced by placeholders before the call
+  bool redacted = false;  // PII replaced by placeholders before the call
   double latency_ms = 0;
-  double cpu_ms = 0;           // measured CPU time of the calling thread (local tiers' energy)
+  double cpu_ms = 0;  // measured CPU time of the calling thread (local tiers' energy)
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
   double cost = 0;
   double energy_j = 0;
-  std::string error;           // a backend fault ("" when it answered)
+  std::string error;  // a backend fault ("" when it answered)
   std::vector<Verdict> verdicts;
-  bool accepted = false;       // this attempt's answer was returned
+  bool accepted = false;  // this attempt's answer was returned
 };
 
 struct Trace {
@@ -59,9 +59,9 @@ struct Trace {
   std::string answered_by;
   bool refused = false;
   std::string refusal;
-  double decision_us = 0;    // policies only
-  double latency_ms = 0;     // whole request
-  int64_t prompt_tokens = 0;      // sums over attempts
+  double decision_us = 0;     // policies only
+  double latency_ms = 0;      // whole request
+  int64_t prompt_tokens = 0;  // sums over attempts
   int64_t completion_tokens = 0;
   double cost = 0;
   double energy_j = 0;
@@ -74,8 +74,8 @@ struct Trace {
 
 boost::json::object trace_to_json(const Trace& trace);
 Result<Trace> trace_from_json(std::string_view json);
-// Compact, header-safe: "route=auto; path=rules:pass,complexity:0.71>=0.50; tiers=small(fail:mean_logprob),big;
-// answered=big; cost=0.000120; baseline=0.000300; ms=812.4".
+// Compact, header-safe: "route=auto; path=rules:pass,complexity:0.71>=0.50;
+// tiers=small(fail:mean_logprob),big; answered=big; cost=0.000120; baseline=0.000300; ms=812.4".
 std::string trace_header(const Trace& trace);
 // The request-log row of a trace.
 store::RequestRecord trace_to_record(const Trace& trace);

@@ -90,8 +90,8 @@ struct RequestLog::Impl {
     std::lock_guard lock(db_mutex);
     if (sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) return sqlite_error(db, "begin");
     Statement insert;
-    std::string sql = fmt::format("INSERT OR REPLACE INTO requests ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                  kColumns);
+    std::string sql =
+        fmt::format("INSERT OR REPLACE INTO requests ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kColumns);
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &insert.stmt, nullptr) != SQLITE_OK) {
       sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
       return sqlite_error(db, "prepare insert");
@@ -128,8 +128,9 @@ struct RequestLog::Impl {
   void run() {
     std::unique_lock lock(mutex);
     for (;;) {
-      wake.wait_for(lock, options.flush_interval,
-                    [&] { return stopping || queue.size() >= options.batch_size || (flush_waiters > 0 && !queue.empty()); });
+      wake.wait_for(lock, options.flush_interval, [&] {
+        return stopping || queue.size() >= options.batch_size || (flush_waiters > 0 && !queue.empty());
+      });
       if (queue.empty()) {
         if (stopping) return;
         continue;
@@ -217,7 +218,8 @@ Result<std::vector<RequestRecord>> RequestLog::all(const std::string& route) con
   if (sqlite3_prepare_v2(impl_->db, sql.c_str(), -1, &q.stmt, nullptr) != SQLITE_OK) {
     return sqlite_error(impl_->db, "prepare select");
   }
-  if (!route.empty()) sqlite3_bind_text(q.stmt, 1, route.data(), static_cast<int>(route.size()), SQLITE_STATIC);
+  if (!route.empty())
+    sqlite3_bind_text(q.stmt, 1, route.data(), static_cast<int>(route.size()), SQLITE_STATIC);
   std::vector<RequestRecord> rows;
   int rc;
   while ((rc = sqlite3_step(q.stmt)) == SQLITE_ROW) rows.push_back(read_row(q.stmt));

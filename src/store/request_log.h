@@ -22,20 +22,20 @@ namespace occam::store {
 
 struct RequestRecord {
   std::string request_id;
-  std::string route;           // route name, or the model name when no route was involved
+  std::string route;  // route name, or the model name when no route was involved
   int64_t unix_ms = 0;
-  std::string answered_by;     // the model whose answer was returned ("" when refused or failed)
+  std::string answered_by;  // the model whose answer was returned ("" when refused or failed)
   bool refused = false;
-  int attempts = 0;            // tiers tried
-  int escalations = 0;         // attempts - 1 when answered
-  int verify_failures = 0;     // failed verdicts over all attempts
+  int attempts = 0;         // tiers tried
+  int escalations = 0;      // attempts - 1 when answered
+  int verify_failures = 0;  // failed verdicts over all attempts
   double latency_ms = 0;
-  int64_t prompt_tokens = 0;   // summed over attempts
+  int64_t prompt_tokens = 0;  // summed over attempts
   int64_t completion_tokens = 0;
-  double cost = 0;             // summed over attempts
-  double baseline_cost = 0;    // what the all-LLM baseline would have cost
+  double cost = 0;           // summed over attempts
+  double baseline_cost = 0;  // what the all-LLM baseline would have cost
   double energy_j = 0;
-  std::string trace_json;      // the full decision trace
+  std::string trace_json;  // the full decision trace
 };
 
 struct RequestLogOptions {

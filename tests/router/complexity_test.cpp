@@ -1,8 +1,8 @@
 #include "router/complexity.h"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "router/eval.h"
 #include "test_support.h"
@@ -90,9 +90,11 @@ TEST(ComplexityRouter, BadFilesAreErrors) {
   };
   EXPECT_FALSE(ComplexityModel::load(write("not json")).ok());
   EXPECT_FALSE(ComplexityModel::load(write("{\"format\": \"other\"}")).ok());
-  EXPECT_FALSE(ComplexityModel::load(
-                   write(R"({"format":"occam-complexity","hash_bits":8,"bias":0,"threshold":0.5,"weights":[[999999,1]]})"))
-                   .ok());
+  EXPECT_FALSE(
+      ComplexityModel::load(
+          write(
+              R"({"format":"occam-complexity","hash_bits":8,"bias":0,"threshold":0.5,"weights":[[999999,1]]})"))
+          .ok());
   auto rows = load_outcome_rows(write("{\"prompt\": \"x\", \"outcomes\": {\"a\": \"yes\"}}\n"));
   ASSERT_FALSE(rows.ok());
   EXPECT_NE(rows.error().message().find(":1:"), std::string::npos) << rows.error().message();

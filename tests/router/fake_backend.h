@@ -9,8 +9,8 @@
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include "backends/backend.h"
 
@@ -87,7 +87,9 @@ template <typename T>
 T run(backends::Task<T> task) {
   boost::asio::io_context io;
   std::optional<T> out;
-  auto wrapper = [](backends::Task<T> t, std::optional<T>& o) -> backends::Task<void> { o.emplace(co_await std::move(t)); };
+  auto wrapper = [](backends::Task<T> t, std::optional<T>& o) -> backends::Task<void> {
+    o.emplace(co_await std::move(t));
+  };
   boost::asio::co_spawn(io, wrapper(std::move(task), out), boost::asio::detached);
   io.run();
   return std::move(*out);

@@ -39,7 +39,9 @@ routes:
                                  upstream.port());
   auto root = ConfigNode::parse(yaml, "pii.yaml");
   ASSERT_TRUE(root.ok()) << root.error().message();
-  testing::FakeBackend local([](const backends::GenerateRequest&) { return testing::FakeAnswer{"local answer", {}}; });
+  testing::FakeBackend local([](const backends::GenerateRequest&) {
+    return testing::FakeAnswer{"local answer", {}};
+  });
   auto remote = backends::make_backend("remote", {"remote", root->child("models").child("remote")});
   ASSERT_TRUE(remote.ok()) << remote.error().message();
   auto router = Router::create(*root, {{"local", &local}, {"remote", remote->get()}});
@@ -57,10 +59,18 @@ routes:
   for (int i = 0; i < 1000; ++i) {
     std::string value;
     switch (i % 4) {
-      case 0: value = random_email(rng); break;
-      case 1: value = uniform(rng, 0, 1) ? random_iban(rng) : group(random_iban(rng), 4, " "); break;
-      case 2: value = random_french_phone(rng); break;
-      default: value = uniform(rng, 0, 1) ? random_nir(rng) : format_nir(random_nir(rng), " "); break;
+      case 0:
+        value = random_email(rng);
+        break;
+      case 1:
+        value = uniform(rng, 0, 1) ? random_iban(rng) : group(random_iban(rng), 4, " ");
+        break;
+      case 2:
+        value = random_french_phone(rng);
+        break;
+      default:
+        value = uniform(rng, 0, 1) ? random_nir(rng) : format_nir(random_nir(rng), " ");
+        break;
     }
     std::string prompt = fmt::format(fmt::runtime(templates[i % 4 == 3 ? uniform(rng, 0, 2) : i % 3]), value);
     sent.push_back({value, prompt, i % 5 == 0});
@@ -69,7 +79,8 @@ routes:
   auto run_all = [&]() -> backends::Task<std::vector<std::string>> {
     std::vector<std::string> failures;
     for (const Sent& s : sent) {
-      auto answer = co_await (*router)->generate(s.pinned ? "pin" : "redact", testing::chat(s.prompt), nullptr);
+      auto answer =
+          co_await (*router)->generate(s.pinned ? "pin" : "redact", testing::chat(s.prompt), nullptr);
       if (!answer.ok()) {
         failures.push_back(s.prompt + ": " + answer.error().message());
         continue;

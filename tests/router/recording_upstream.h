@@ -3,20 +3,19 @@
 // the upstream saw comes back in the answer. Blocking sockets, one thread per connection, keep-alive.
 #pragma once
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace occam::router::testing {
 
@@ -79,7 +78,8 @@ class RecordingUpstream {
       std::string head = buffer.substr(0, head_end);
       for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       size_t length = 0;
-      if (size_t at = head.find("content-length:"); at != std::string::npos) length = std::stoul(head.substr(at + 15));
+      if (size_t at = head.find("content-length:"); at != std::string::npos)
+        length = std::stoul(head.substr(at + 15));
       while (buffer.size() < head_end + 4 + length) {
         ssize_t n = ::read(fd, chunk, sizeof chunk);
         if (n <= 0) {
@@ -101,7 +101,8 @@ class RecordingUpstream {
         const auto* messages = request.as_object().if_contains("messages");
         if (messages && messages->is_array() && !messages->as_array().empty()) {
           const auto& last = messages->as_array().back();
-          if (last.is_object() && last.as_object().contains("content") && last.as_object().at("content").is_string())
+          if (last.is_object() && last.as_object().contains("content") &&
+              last.as_object().at("content").is_string())
             content = std::string(last.as_object().at("content").as_string());
         }
       }

@@ -1,13 +1,14 @@
 // Acceptance: 10,000 mixed requests (escalations, faults, refusals, PII pins and redactions) through a
 // route with the request log on; every answer carries a trace, and the report's totals equal the sums
 // SQLite computes over the log.
-#include <gtest/gtest.h>
+#include "router/report.h"
 
 #include <cstdlib>
 #include <filesystem>
 
+#include <gtest/gtest.h>
+
 #include "fake_backend.h"
-#include "router/report.h"
 #include "router/router.h"
 #include "store/request_log.h"
 #include "test_support.h"
@@ -38,7 +39,9 @@ routes:
                                 "report.yaml");
   ASSERT_TRUE(root.ok()) << root.error().message();
   // Deterministic mix by prompt number: confident, unsure (escalates), small fault, both down.
-  auto number = [](const backends::GenerateRequest& r) { return std::stoi(r.messages[0].content.substr(1, 5)); };
+  auto number = [](const backends::GenerateRequest& r) {
+    return std::stoi(r.messages[0].content.substr(1, 5));
+  };
   testing::FakeBackend small([&](const backends::GenerateRequest& r) {
     int n = number(r);
     return testing::FakeAnswer{"s", {n % 3 == 0 ? -2.0 : -0.2}, 10 + n % 7, 3 + n % 5, n % 11 == 0};
@@ -67,7 +70,8 @@ routes:
       if (i % 17 == 0) text += "secret ";
       if (i % 101 == 0) text += "abuse ";
       Trace trace;
-      auto answer = co_await (*router)->generate(i % 10 == 0 ? "direct" : "auto", testing::chat(text), nullptr, &trace);
+      auto answer =
+          co_await (*router)->generate(i % 10 == 0 ? "direct" : "auto", testing::chat(text), nullptr, &trace);
       if (!trace.request_id.empty() && (trace.refused || !trace.attempts.empty()) &&
           (!answer.ok() || answer->trace.request_id == trace.request_id)) {
         ++with_trace;

@@ -1,7 +1,7 @@
 // The `router` backend: a route used as a model name through the backends registry (what the gateway does).
-#include <gtest/gtest.h>
-
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "fake_backend.h"
 #include "recording_upstream.h"

@@ -1,9 +1,8 @@
 #include "router/router.h"
 
-#include <gtest/gtest.h>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <gtest/gtest.h>
 
 #include "fake_backend.h"
 #include "router/trace.h"
@@ -53,8 +52,14 @@ constexpr std::string_view kCascade = R"(
 )";
 
 TEST(Router, ConfidentSmallTierAnswersAlone) {
-  Fixture f([](auto&) { return FakeAnswer{"small says hi", {-0.1, -0.2}}; },
-            [](auto&) { return FakeAnswer{"big says hi", {-0.1}}; }, kCascade);
+  Fixture f(
+      [](auto&) {
+        return FakeAnswer{"small says hi", {-0.1, -0.2}};
+      },
+      [](auto&) {
+        return FakeAnswer{"big says hi", {-0.1}};
+      },
+      kCascade);
   ASSERT_TRUE(f.router);
   auto answer = run(f.router->generate("auto", chat("bonjour"), nullptr));
   ASSERT_TRUE(answer.ok()) << answer.error().message();
@@ -80,8 +85,14 @@ TEST(Router, ConfidentSmallTierAnswersAlone) {
 }
 
 TEST(Router, LowConfidenceEscalates) {
-  Fixture f([](auto&) { return FakeAnswer{"unsure", {-3.0, -2.0}}; },
-            [](auto&) { return FakeAnswer{"sure", {-0.1}, 12, 7}; }, kCascade);
+  Fixture f(
+      [](auto&) {
+        return FakeAnswer{"unsure", {-3.0, -2.0}};
+      },
+      [](auto&) {
+        return FakeAnswer{"sure", {-0.1}, 12, 7};
+      },
+      kCascade);
   ASSERT_TRUE(f.router);
   auto answer = run(f.router->generate("auto", chat("a hard question"), nullptr));
   ASSERT_TRUE(answer.ok()) << answer.error().message();
@@ -101,8 +112,14 @@ TEST(Router, LowConfidenceEscalates) {
 }
 
 TEST(Router, FaultEscalates) {
-  Fixture f([](auto&) { return FakeAnswer{"", {}, 0, 0, true}; }, [](auto&) { return FakeAnswer{"ok", {-0.1}}; },
-            kCascade);
+  Fixture f(
+      [](auto&) {
+        return FakeAnswer{"", {}, 0, 0, true};
+      },
+      [](auto&) {
+        return FakeAnswer{"ok", {-0.1}};
+      },
+      kCascade);
   ASSERT_TRUE(f.router);
   auto answer = run(f.router->generate("auto", chat("hello"), nullptr));
   ASSERT_TRUE(answer.ok());
@@ -111,8 +128,14 @@ TEST(Router, FaultEscalates) {
 }
 
 TEST(Router, EveryTierFailingIsAnError) {
-  Fixture f([](auto&) { return FakeAnswer{"", {}, 0, 0, true}; }, [](auto&) { return FakeAnswer{"", {}, 0, 0, true}; },
-            kCascade);
+  Fixture f(
+      [](auto&) {
+        return FakeAnswer{"", {}, 0, 0, true};
+      },
+      [](auto&) {
+        return FakeAnswer{"", {}, 0, 0, true};
+      },
+      kCascade);
   ASSERT_TRUE(f.router);
   Trace trace;
   auto answer = run(f.router->generate("auto", chat("hello"), nullptr, &trace));
@@ -124,8 +147,14 @@ TEST(Router, EveryTierFailingIsAnError) {
 
 TEST(Router, VerifierThatCannotRunRefusesByDefault) {
   // The small tier returns no logprobs: the check cannot run, the route fails closed.
-  Fixture f([](auto&) { return FakeAnswer{"no logprobs", {}}; }, [](auto&) { return FakeAnswer{"big", {-0.1}}; },
-            kCascade);
+  Fixture f(
+      [](auto&) {
+        return FakeAnswer{"no logprobs", {}};
+      },
+      [](auto&) {
+        return FakeAnswer{"big", {-0.1}};
+      },
+      kCascade);
   ASSERT_TRUE(f.router);
   Trace trace;
   auto answer = run(f.router->generate("auto", chat("hello"), nullptr, &trace));
@@ -139,8 +168,14 @@ TEST(Router, VerifierThatCannotRunRefusesByDefault) {
 TEST(Router, VerifierThatCannotRunEscalatesWhenConfigured) {
   std::string routes(kCascade);
   routes.replace(routes.find("baseline: big"), 13, "baseline: big\n    on_error: escalate");
-  Fixture f([](auto&) { return FakeAnswer{"no logprobs", {}}; }, [](auto&) { return FakeAnswer{"big", {-0.1}}; },
-            routes);
+  Fixture f(
+      [](auto&) {
+        return FakeAnswer{"no logprobs", {}};
+      },
+      [](auto&) {
+        return FakeAnswer{"big", {-0.1}};
+      },
+      routes);
   ASSERT_TRUE(f.router);
   auto answer = run(f.router->generate("auto", chat("hello"), nullptr));
   ASSERT_TRUE(answer.ok()) << answer.error().message();
@@ -148,7 +183,14 @@ TEST(Router, VerifierThatCannotRunEscalatesWhenConfigured) {
 }
 
 TEST(Router, RuleRefuses) {
-  Fixture f([](auto&) { return FakeAnswer{"x", {-0.1}}; }, [](auto&) { return FakeAnswer{"x", {-0.1}}; }, kCascade);
+  Fixture f(
+      [](auto&) {
+        return FakeAnswer{"x", {-0.1}};
+      },
+      [](auto&) {
+        return FakeAnswer{"x", {-0.1}};
+      },
+      kCascade);
   ASSERT_TRUE(f.router);
   Trace trace;
   auto answer = run(f.router->generate("auto", chat("please DROP TABLE users"), nullptr, &trace));
@@ -160,8 +202,14 @@ TEST(Router, RuleRefuses) {
 }
 
 TEST(Router, PinLocalDropsRemoteTiers) {
-  Fixture f([](auto&) { return FakeAnswer{"unsure", {-5.0}}; }, [](auto&) { return FakeAnswer{"big", {-0.1}}; },
-            kCascade);
+  Fixture f(
+      [](auto&) {
+        return FakeAnswer{"unsure", {-5.0}};
+      },
+      [](auto&) {
+        return FakeAnswer{"big", {-0.1}};
+      },
+      kCascade);
   ASSERT_TRUE(f.router);
   auto answer = run(f.router->generate("auto", chat("document confidentiel"), nullptr));
   ASSERT_TRUE(answer.ok());
@@ -172,9 +220,14 @@ TEST(Router, PinLocalDropsRemoteTiers) {
 
 TEST(Router, RedactsBeforeRemoteAndRestores) {
   // The remote tier echoes what it received; the local one is never confident.
-  Fixture f([](auto&) { return FakeAnswer{"unsure", {-5.0}}; },
-            [](const backends::GenerateRequest& r) { return FakeAnswer{"echo: " + r.messages[0].content, {-0.1}}; },
-            kCascade);
+  Fixture f(
+      [](auto&) {
+        return FakeAnswer{"unsure", {-5.0}};
+      },
+      [](const backends::GenerateRequest& r) {
+        return FakeAnswer{"echo: " + r.messages[0].content, {-0.1}};
+      },
+      kCascade);
   ASSERT_TRUE(f.router);
   const std::string prompt = "écrire à jean.dupont@example.fr ou FR76 3000 6000 0112 3456 7890 189";
   auto answer = run(f.router->generate("auto", chat(prompt), nullptr));
@@ -194,7 +247,9 @@ TEST(Router, RedactsBeforeRemoteAndRestores) {
 
 TEST(Router, StreamedAndNonStreamedAccountingAgree) {
   auto small = [](auto&) { return FakeAnswer{"unsure", {-5.0}}; };
-  auto big = [](const backends::GenerateRequest& r) { return FakeAnswer{"echo: " + r.messages[0].content, {-0.1}}; };
+  auto big = [](const backends::GenerateRequest& r) {
+    return FakeAnswer{"echo: " + r.messages[0].content, {-0.1}};
+  };
   Fixture f(small, big, kCascade);
   ASSERT_TRUE(f.router);
   const std::string prompt = "mail a.b@example.com please";
@@ -218,8 +273,14 @@ TEST(Router, StreamedAndNonStreamedAccountingAgree) {
 }
 
 TEST(Router, AcceptedEarlyTierIsReplayedToAStream) {
-  Fixture f([](auto&) { return FakeAnswer{"small answer", {-0.1}}; }, [](auto&) { return FakeAnswer{"big", {-0.1}}; },
-            kCascade);
+  Fixture f(
+      [](auto&) {
+        return FakeAnswer{"small answer", {-0.1}};
+      },
+      [](auto&) {
+        return FakeAnswer{"big", {-0.1}};
+      },
+      kCascade);
   ASSERT_TRUE(f.router);
   std::string streamed;
   std::string finish;
@@ -235,8 +296,14 @@ TEST(Router, AcceptedEarlyTierIsReplayedToAStream) {
 }
 
 TEST(Router, TraceJsonRoundTrips) {
-  Fixture f([](auto&) { return FakeAnswer{"unsure", {-3.0}}; }, [](auto&) { return FakeAnswer{"sure", {-0.1}}; },
-            kCascade);
+  Fixture f(
+      [](auto&) {
+        return FakeAnswer{"unsure", {-3.0}};
+      },
+      [](auto&) {
+        return FakeAnswer{"sure", {-0.1}};
+      },
+      kCascade);
   ASSERT_TRUE(f.router);
   auto answer = run(f.router->generate("auto", chat("x@y.fr"), nullptr));
   ASSERT_TRUE(answer.ok());
@@ -279,8 +346,14 @@ TEST(Router, JsonSchemaVerifierEscalatesInvalidAnswers) {
     policies: [{cascade: [small, big]}]
     verify: [{json_schema: {}}, {required_fields: {fields: [name]}}]
 )";
-  Fixture f([](auto&) { return FakeAnswer{"{\"name\": 3}", {}}; },
-            [](auto&) { return FakeAnswer{"{\"name\": \"Ada\"}", {}}; }, routes);
+  Fixture f(
+      [](auto&) {
+        return FakeAnswer{"{\"name\": 3}", {}};
+      },
+      [](auto&) {
+        return FakeAnswer{"{\"name\": \"Ada\"}", {}};
+      },
+      routes);
   ASSERT_TRUE(f.router);
   auto request = chat("give me JSON");
   request.response_format.kind = backends::ResponseFormatKind::json_schema;
@@ -301,8 +374,14 @@ TEST(Router, AgreementAndLengthVerifiers) {
     verify: [{max_length: {max_chars: 20}}, {agreement: {min_similarity: 0.9}}]
 )";
   int calls = 0;
-  Fixture f([&](auto&) { return FakeAnswer{++calls % 2 ? "paris is the capital" : "lyon maybe", {}}; },
-            [](auto&) { return FakeAnswer{"Paris", {}}; }, routes);
+  Fixture f(
+      [&](auto&) {
+        return FakeAnswer{++calls % 2 ? "paris is the capital" : "lyon maybe", {}};
+      },
+      [](auto&) {
+        return FakeAnswer{"Paris", {}};
+      },
+      routes);
   ASSERT_TRUE(f.router);
   auto answer = run(f.router->generate("auto", chat("capital of France?"), nullptr));
   ASSERT_TRUE(answer.ok());
@@ -322,7 +401,14 @@ TEST(Router, RegexVerifier) {
     policies: [{cascade: [small, big]}]
     verify: [{regex: {pattern: '^(oui|non)$'}}]
 )";
-  Fixture f([](auto&) { return FakeAnswer{"peut-être", {}}; }, [](auto&) { return FakeAnswer{"oui", {}}; }, routes);
+  Fixture f(
+      [](auto&) {
+        return FakeAnswer{"peut-être", {}};
+      },
+      [](auto&) {
+        return FakeAnswer{"oui", {}};
+      },
+      routes);
   ASSERT_TRUE(f.router);
   auto answer = run(f.router->generate("auto", chat("?"), nullptr));
   ASSERT_TRUE(answer.ok());

@@ -4,13 +4,12 @@
 // are answered at least as accurately as the LLM would answer (its estimated accuracy). The estimate is a
 // single scalar, GPT-4's recorded accuracy (the way a deployer would use a published benchmark figure);
 // the test prints how the operating point moves with other estimates.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 
 #include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
 
 #include "ml/ml.h"
 #include "router/complexity.h"
@@ -21,11 +20,16 @@ namespace {
 
 // The first topic named in a free-text answer ("This news is about \"Science/Technology\"").
 std::string label_of_answer(std::string answer) {
-  std::transform(answer.begin(), answer.end(), answer.begin(), [](unsigned char c) { return std::tolower(c); });
-  static const std::vector<std::pair<std::string, std::string>> keys = {
-      {"science", "science/technology"}, {"technolog", "science/technology"}, {"travel", "travel"},
-      {"politic", "politics"},           {"sport", "sports"},                 {"health", "health"},
-      {"entertainment", "entertainment"}, {"geograph", "geography"}};
+  std::transform(answer.begin(), answer.end(), answer.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  static const std::vector<std::pair<std::string, std::string>> keys = {{"science", "science/technology"},
+                                                                        {"technolog", "science/technology"},
+                                                                        {"travel", "travel"},
+                                                                        {"politic", "politics"},
+                                                                        {"sport", "sports"},
+                                                                        {"health", "health"},
+                                                                        {"entertainment", "entertainment"},
+                                                                        {"geograph", "geography"}};
   size_t best = std::string::npos;
   std::string label;
   for (const auto& [key, value] : keys) {
@@ -115,16 +119,19 @@ TEST(Sib200Cascade, KeepsLlmAccuracyWithFewCalls) {
   for (double estimate : {0.80, 0.90, 0.95, 1.0}) {
     double t = calibrate(estimate);
     evaluate(t, &acc, &share);
-    std::printf("  sensitivity: LLM accuracy estimate %.2f -> threshold %.4f, accuracy %.4f (%.1f%% of GPT-4), "
-                "%.1f%% LLM calls\n", estimate, t, acc, 100 * acc / llm_only, 100 * share);
+    std::printf(
+        "  sensitivity: LLM accuracy estimate %.2f -> threshold %.4f, accuracy %.4f (%.1f%% of GPT-4), "
+        "%.1f%% LLM calls\n",
+        estimate, t, acc, 100 * acc / llm_only, 100 * share);
   }
   // The estimate is GPT-4's recorded accuracy: one published-benchmark-like scalar (measured on the test
   // split, the only split with LLM answers); the threshold itself is chosen on validation only.
   const double threshold = calibrate(llm_only);
   evaluate(threshold, &acc, &share);
-  std::printf("calibrated on validation (%zu items, LLM estimate %.4f): threshold %.4f -> accuracy %.4f (%.1f%% of "
-              "GPT-4) with %.1f%% LLM calls\n",
-              val.size(), llm_only, threshold, acc, 100 * acc / llm_only, 100 * share);
+  std::printf(
+      "calibrated on validation (%zu items, LLM estimate %.4f): threshold %.4f -> accuracy %.4f (%.1f%% of "
+      "GPT-4) with %.1f%% LLM calls\n",
+      val.size(), llm_only, threshold, acc, 100 * acc / llm_only, 100 * share);
   EXPECT_GE(acc / llm_only, 0.98);
   EXPECT_LE(share, 0.40);
 }

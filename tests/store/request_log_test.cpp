@@ -1,8 +1,8 @@
 #include "store/request_log.h"
 
-#include <gtest/gtest.h>
-
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "test_support.h"
 

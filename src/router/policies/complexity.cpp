@@ -5,6 +5,7 @@
 //   - complexity: {model: models/gsm8k.occam-complexity, small: [local-small, big], large: [big]}
 //                                                         # threshold: 0.6 overrides the calibrated one
 #include "router/complexity.h"
+
 #include "router/router.h"
 
 namespace occam::router {

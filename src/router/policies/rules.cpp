@@ -45,14 +45,17 @@ struct Rule {
       return false;
     if (min_tokens >= 0 && view.approx_tokens < min_tokens) return false;
     if (max_tokens >= 0 && view.approx_tokens > max_tokens) return false;
-    if (!tenants.empty() && std::find(tenants.begin(), tenants.end(), view.tenant) == tenants.end()) return false;
+    if (!tenants.empty() && std::find(tenants.begin(), tenants.end(), view.tenant) == tenants.end())
+      return false;
     if (!tags.empty()) {
       bool any = false;
-      for (const std::string& t : view.tags) any = any || std::find(tags.begin(), tags.end(), t) != tags.end();
+      for (const std::string& t : view.tags)
+        any = any || std::find(tags.begin(), tags.end(), t) != tags.end();
       if (!any) return false;
     }
     if (json_schema) {
-      bool has = view.request && view.request->response_format.kind == backends::ResponseFormatKind::json_schema;
+      bool has =
+          view.request && view.request->response_format.kind == backends::ResponseFormatKind::json_schema;
       if (has != *json_schema) return false;
     }
     if (tools) {
@@ -71,11 +74,12 @@ class RulesPolicy final : public Policy {
     for (const ConfigNode& item : items) {
       OCCAM_TRY(item.check_keys({"name", "when", "then"}));
       Rule rule;
-      OCCAM_ASSIGN_OR_RETURN(rule.name, item.get_string("name", fmt::format("rule{}", policy->rules_.size() + 1)));
+      OCCAM_ASSIGN_OR_RETURN(rule.name,
+                             item.get_string("name", fmt::format("rule{}", policy->rules_.size() + 1)));
       ConfigNode when = item.child("when");
       if (when.present()) {
-        OCCAM_TRY(when.check_keys(
-            {"pattern", "pii", "language", "min_tokens", "max_tokens", "tenant", "tags", "json_schema", "tools"}));
+        OCCAM_TRY(when.check_keys({"pattern", "pii", "language", "min_tokens", "max_tokens", "tenant", "tags",
+                                   "json_schema", "tools"}));
         ConfigNode pattern = when.child("pattern");
         if (pattern.present()) {
           OCCAM_ASSIGN_OR_RETURN(std::string text, pattern.as_string());
@@ -131,7 +135,8 @@ class RulesPolicy final : public Policy {
         } else if (a == "pass") {
           rule.action = Rule::Action::pass;
         } else {
-          return then.error("expected pin_local, redact, refuse, pass, {{tiers: [...]}} or {{refuse: message}}");
+          return then.error(
+              "expected pin_local, redact, refuse, pass, {{tiers: [...]}} or {{refuse: message}}");
         }
       } else {
         OCCAM_TRY(then.check_keys({"tiers", "model", "refuse"}));
@@ -181,7 +186,7 @@ class RulesPolicy final : public Policy {
       if (plan.refused) break;
     }
     step.detail = matched;
-    step.outcome = plan.refused ? "refuse"
+    step.outcome = plan.refused      ? "refuse"
                    : matched.empty() ? "pass"
                                      : fmt::format("{}{}{}", plan.local_only ? "pin_local " : "",
                                                    plan.redact ? "redact " : "", plan.decided ? "tiers" : "")

@@ -66,9 +66,9 @@ class AgreementVerifier final : public Verifier {
     size_t all = a.size() + b.size() - common;
     double similarity = all == 0 ? 1.0 : static_cast<double>(common) / static_cast<double>(all);
     bool ok = similarity >= min_similarity_;
-    co_return Verdict{"agreement", ok, similarity,
-                      fmt::format("two samples: Jaccard {:.3f} {} {:.3f}", similarity, ok ? ">=" : "<",
-                                  min_similarity_)};
+    co_return Verdict{
+        "agreement", ok, similarity,
+        fmt::format("two samples: Jaccard {:.3f} {} {:.3f}", similarity, ok ? ">=" : "<", min_similarity_)};
   }
 
  private:

@@ -3,12 +3,13 @@
 // check); `required: true` makes that an error instead.
 //
 //   verify: [{json_schema: {}}]   or   [{json_schema: {schema_file: schemas/invoice.json}}]
+#include "backends/json_schema.h"
+
 #include <fstream>
 #include <sstream>
 
 #include <boost/json/parse.hpp>
 
-#include "backends/json_schema.h"
 #include "router/router.h"
 
 namespace occam::router {
@@ -48,16 +49,21 @@ class JsonSchemaVerifier final : public Verifier {
     if (!schema && !schema_.is_null()) schema = &schema_;
     bool want_json = schema || format.kind == backends::ResponseFormatKind::json_object;
     if (!want_json) {
-      if (required_) co_return make_error(ErrorCode::invalid_argument, "json_schema: no schema to check against");
+      if (required_)
+        co_return make_error(ErrorCode::invalid_argument, "json_schema: no schema to check against");
       co_return Verdict{"json_schema", true, NAN, "no JSON output requested"};
     }
     for (const backends::Choice& c : input.result->choices) {
       boost::system::error_code ec;
       boost::json::value answer = boost::json::parse(c.text, ec);
-      if (ec) co_return Verdict{"json_schema", false, NAN, fmt::format("choice {}: not JSON: {}", c.index, ec.message())};
+      if (ec)
+        co_return Verdict{"json_schema", false, NAN,
+                          fmt::format("choice {}: not JSON: {}", c.index, ec.message())};
       if (schema) {
         Status ok = backends::validate_json(answer, *schema);
-        if (!ok.ok()) co_return Verdict{"json_schema", false, NAN, fmt::format("choice {}: {}", c.index, ok.error().message())};
+        if (!ok.ok())
+          co_return Verdict{"json_schema", false, NAN,
+                            fmt::format("choice {}: {}", c.index, ok.error().message())};
       }
     }
     co_return Verdict{"json_schema", true, NAN, schema ? "valid against the schema" : "valid JSON"};

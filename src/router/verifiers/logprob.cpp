@@ -12,16 +12,18 @@ namespace {
 
 class LogprobVerifier final : public Verifier {
  public:
-  LogprobVerifier(std::string kind, double min, bool use_mean) : kind_(std::move(kind)), min_(min), mean_(use_mean) {}
+  LogprobVerifier(std::string kind, double min, bool use_mean)
+      : kind_(std::move(kind)), min_(min), mean_(use_mean) {}
 
   static VerifierFactory factory(std::string kind, bool use_mean) {
-    return [kind, use_mean](const ConfigNode& node, const PolicyContext&) -> Result<std::unique_ptr<Verifier>> {
-      OCCAM_TRY(node.check_keys({"min"}));
-      OCCAM_ASSIGN_OR_RETURN(ConfigNode min_node, node.require("min"));
-      OCCAM_ASSIGN_OR_RETURN(double min, min_node.as_double());
-      if (min > 0) return min_node.error("a log-probability bound must be <= 0");
-      return std::unique_ptr<Verifier>(new LogprobVerifier(kind, min, use_mean));
-    };
+    return
+        [kind, use_mean](const ConfigNode& node, const PolicyContext&) -> Result<std::unique_ptr<Verifier>> {
+          OCCAM_TRY(node.check_keys({"min"}));
+          OCCAM_ASSIGN_OR_RETURN(ConfigNode min_node, node.require("min"));
+          OCCAM_ASSIGN_OR_RETURN(double min, min_node.as_double());
+          if (min > 0) return min_node.error("a log-probability bound must be <= 0");
+          return std::unique_ptr<Verifier>(new LogprobVerifier(kind, min, use_mean));
+        };
   }
 
   std::string_view kind() const override { return kind_; }
@@ -38,7 +40,8 @@ class LogprobVerifier final : public Verifier {
       }
     }
     if (n == 0) {
-      co_return make_error(ErrorCode::unsupported, "{}: the answer carries no token log-probabilities", kind_);
+      co_return make_error(ErrorCode::unsupported, "{}: the answer carries no token log-probabilities",
+                           kind_);
     }
     double value = mean_ ? sum / static_cast<double>(n) : lowest;
     Verdict v{kind_, value >= min_, value,

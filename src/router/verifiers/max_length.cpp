@@ -32,7 +32,8 @@ class MaxLengthVerifier final : public Verifier {
                           fmt::format("choice {}: {} bytes > {}", c.index, c.text.size(), max_chars_)};
       }
       if (!allow_truncated_ && c.finish_reason == "length") {
-        co_return Verdict{"max_length", false, NAN, fmt::format("choice {} was cut off (finish_reason length)", c.index)};
+        co_return Verdict{"max_length", false, NAN,
+                          fmt::format("choice {} was cut off (finish_reason length)", c.index)};
       }
     }
     co_return Verdict{"max_length", true, static_cast<double>(r.usage.completion_tokens), "within bounds"};

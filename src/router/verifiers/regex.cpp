@@ -34,7 +34,8 @@ class RegexVerifier final : public Verifier {
                                       re_->pattern())};
       }
     }
-    co_return Verdict{"regex", true, NAN, fmt::format("{} /{}/", must_match_ ? "matches" : "avoids", re_->pattern())};
+    co_return Verdict{"regex", true, NAN,
+                      fmt::format("{} /{}/", must_match_ ? "matches" : "avoids", re_->pattern())};
   }
 
  private:

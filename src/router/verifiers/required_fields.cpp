@@ -27,7 +27,8 @@ class RequiredFieldsVerifier final : public Verifier {
       boost::system::error_code ec;
       boost::json::value answer = boost::json::parse(c.text, ec);
       if (ec || !answer.is_object()) {
-        co_return Verdict{"required_fields", false, NAN, fmt::format("choice {}: not a JSON object", c.index)};
+        co_return Verdict{"required_fields", false, NAN,
+                          fmt::format("choice {}: not a JSON object", c.index)};
       }
       for (const std::string& field : fields_) {
         const boost::json::value* at = &answer;
@@ -40,7 +41,8 @@ class RequiredFieldsVerifier final : public Verifier {
           begin = end + 1;
         }
         if (!at || at->is_null() || (at->is_string() && at->get_string().empty())) {
-          co_return Verdict{"required_fields", false, NAN, fmt::format("choice {}: '{}' missing", c.index, field)};
+          co_return Verdict{"required_fields", false, NAN,
+                            fmt::format("choice {}: '{}' missing", c.index, field)};
         }
       }
     }
