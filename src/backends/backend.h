@@ -129,6 +129,10 @@ struct GenerateResult {
   std::vector<Choice> choices;
   Usage usage;
   bool has_logprobs = false;
+  // Set by the `router` backend (src/router): the decision trace as a JSON object (the answer's `occam`
+  // field) and its compact form (the `x-occam-route` header). Null / empty for other backends.
+  boost::json::value occam;
+  std::string occam_route_header;
 };
 
 struct ToolCallDelta {

@@ -491,6 +491,12 @@ Task<std::optional<HttpReply>> Gateway::handle_generate(const HttpRequestView& h
     HttpReply reply;
     reply.body = backends::write_generate_result(result, kind, answered->name);
     reply.headers.emplace_back("x-occam-model", answered->name);
+    if (!result.occam_route_header.empty()) reply.headers.emplace_back("x-occam-route", result.occam_route_header);
+    if (result.occam.is_object() && !reply.body.empty() && reply.body.back() == '}') {
+      // A routed answer carries its decision trace as a top-level `occam` field.
+      reply.body.pop_back();
+      reply.body += ",\"occam\":" + boost::json::serialize(result.occam) + "}";
+    }
     co_return finish(std::move(reply));
   }
   if (!begun) {  // a stream without any delta: still a well-formed stream
