@@ -30,10 +30,12 @@ namespace st = occam::engine::structured;
 const st::TokenVocabulary& vocabulary() {
   static const std::shared_ptr<const st::TokenVocabulary> vocab = [] {
     std::vector<std::string> pieces = {""};
-    for (const char* p : {"{", "}", "[", "]", ",", ":", "\"", "\":", "\":\"", "\"},", "\"}", "},", "]}", "null",
-                          "true", "false", "tr", "ue", "0", "1", "12", "-", ".", "5", "9", "00", "a", "ab", "name",
-                          "\"name\":", "\\", "\\n", "\\u", "0041", "\xC3", "\xA9", "\xC3\xA9", "\xE2\x82\xAC", " ",
-                          "e", "E", "+", "x", "\"a\"", "1.5", "-0", "[]", "{}", "\"\""}) {
+    for (const char* p :
+         {"{",   "}",   "[",   "]",     ",",    ":",     "\"",       "\":",          "\":\"", "\"},",
+          "\"}", "},",  "]}",  "null",  "true", "false", "tr",       "ue",           "0",     "1",
+          "12",  "-",   ".",   "5",     "9",    "00",    "a",        "ab",           "name",  "\"name\":",
+          "\\",  "\\n", "\\u", "0041",  "\xC3", "\xA9",  "\xC3\xA9", "\xE2\x82\xAC", " ",     "e",
+          "E",   "+",   "x",   "\"a\"", "1.5",  "-0",    "[]",       "{}",           "\"\""}) {
       pieces.emplace_back(p);
     }
     for (int c = 0; c < 256; ++c) pieces.emplace_back(1, static_cast<char>(c));

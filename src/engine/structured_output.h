@@ -46,19 +46,20 @@ class File;
 namespace occam::engine::structured {
 
 struct Limits {
-  uint32_t max_string_chars = 64;     // strings without maxLength (and free keys)
-  uint32_t max_items = 8;             // arrays without maxItems
-  uint32_t max_free_properties = 6;   // objects with free keys
-  uint32_t max_any_depth = 3;         // nesting of unconstrained values
-  uint32_t max_integer_digits = 12;   // ≤ 12 (values are tracked exactly in 64 bits)
-  uint32_t max_fraction_digits = 6;   // ≤ 6
-  uint32_t max_nodes = 20000;         // compiled size (bounds $ref expansion)
+  uint32_t max_string_chars = 64;    // strings without maxLength (and free keys)
+  uint32_t max_items = 8;            // arrays without maxItems
+  uint32_t max_free_properties = 6;  // objects with free keys
+  uint32_t max_any_depth = 3;        // nesting of unconstrained values
+  uint32_t max_integer_digits = 12;  // ≤ 12 (values are tracked exactly in 64 bits)
+  uint32_t max_fraction_digits = 6;  // ≤ 6
+  uint32_t max_nodes = 20000;        // compiled size (bounds $ref expansion)
 };
 
 struct Grammar;  // compiled schema: immutable, shareable between threads
 
 // `path` prefixes error messages ("response_format.json_schema.schema.properties.a: pattern ...").
-Result<std::shared_ptr<const Grammar>> compile_schema(const boost::json::value& schema, const Limits& limits = {},
+Result<std::shared_ptr<const Grammar>> compile_schema(const boost::json::value& schema,
+                                                      const Limits& limits = {},
                                                       std::string_view path = "schema");
 // response_format {"type": "json_object"}: any JSON object.
 std::shared_ptr<const Grammar> json_object_grammar(const Limits& limits = {});
@@ -140,7 +141,7 @@ class TokenVocabulary {
   TokenVocabulary() = default;
   std::vector<std::string> pieces_;
   std::vector<int32_t> end_tokens_;
-  std::vector<Node> nodes_;     // every allowed-ever token
+  std::vector<Node> nodes_;  // every allowed-ever token
   std::vector<int32_t> sorted_;
   // Inside a string most tokens are plain text (no quote, backslash, control byte, or partial UTF-8):
   // those are allowed by their length alone (plain_ sorted by code points, plain_upto_[n] = how many
@@ -170,9 +171,9 @@ class ConstrainedDecoder {
 };
 
 struct StructuredResult {
-  Generated generated;   // tokens, finish_reason ("stop" when the answer is complete, else "length")
-  std::string text;      // the answer's bytes
-  bool complete = false; // text is a whole answer (parses and validates)
+  Generated generated;    // tokens, finish_reason ("stop" when the answer is complete, else "length")
+  std::string text;       // the answer's bytes
+  bool complete = false;  // text is a whole answer (parses and validates)
 };
 
 // Prefill + constrained sampling with the engine API: options.mask and token_text are set here,

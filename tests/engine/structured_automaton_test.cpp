@@ -1,8 +1,7 @@
 // Structured output: the schema automaton on byte strings (accept / reject), compile errors with their
 // schema path, the validator, and the forced tool-call schema.
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "engine/structured_output.h"
 
@@ -32,11 +31,11 @@ const Case kCases[] = {
     {R"({"type":"string","maxLength":3})", R"("abc")", 'C'},
     {R"({"type":"string","maxLength":3})", R"("abcd")", 'R'},
     {R"({"type":"string","minLength":2})", R"("a")", 'R'},
-    {R"({"type":"string","maxLength":2})", "\"\xC3\xA9\xE2\x82\xAC\"", 'C'},      // é€: 2 code points
+    {R"({"type":"string","maxLength":2})", "\"\xC3\xA9\xE2\x82\xAC\"", 'C'},  // é€: 2 code points
     {R"({"type":"string","maxLength":1})", "\"\xC3\xA9\xE2\x82\xAC\"", 'R'},
-    {R"({"type":"string"})", "\"\xC3\x28\"", 'R'},                                // invalid UTF-8
-    {R"({"type":"string"})", "\"\xED\xA0\x80\"", 'R'},                            // surrogate
-    {R"({"type":"string"})", "\"a\nb\"", 'R'},                                    // raw control
+    {R"({"type":"string"})", "\"\xC3\x28\"", 'R'},      // invalid UTF-8
+    {R"({"type":"string"})", "\"\xED\xA0\x80\"", 'R'},  // surrogate
+    {R"({"type":"string"})", "\"a\nb\"", 'R'},          // raw control
     {R"({"type":"string"})", R"("a\nb\"\\\u00e9")", 'C'},
     {R"({"type":"string"})", R"("\ud800")", 'R'},
     {R"({"type":"string"})", R"("\x")", 'R'},
@@ -94,8 +93,10 @@ const Case kCases[] = {
      R"({"b":"x","a":1})", 'R'},  // schema order
     {R"({"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"string"}}})", "{}", 'C'},
     {R"({"type":"object","properties":{"ab":{"type":"integer"},"a":{"type":"integer"}}})", R"({"a":1})", 'C'},
-    {R"({"type":"object","properties":{"ab":{"type":"integer"},"a":{"type":"integer"}}})", R"({"ab":1,"a":2})", 'C'},
-    {R"({"type":"object","properties":{"ab":{"type":"integer"},"a":{"type":"integer"}}})", R"({"a":1,"ab":2})", 'R'},
+    {R"({"type":"object","properties":{"ab":{"type":"integer"},"a":{"type":"integer"}}})",
+     R"({"ab":1,"a":2})", 'C'},
+    {R"({"type":"object","properties":{"ab":{"type":"integer"},"a":{"type":"integer"}}})",
+     R"({"a":1,"ab":2})", 'R'},
     {R"({"type":"object","properties":{"q\"k":{"type":"integer"}}})", R"({"q\"k":1})", 'C'},
     {R"({"type":"object"})", R"({"x":{"y":[1,"z",null]},"w":true})", 'C'},
     {R"({"type":"object","additionalProperties":false})", "{}", 'C'},
@@ -181,7 +182,8 @@ const ErrorCase kErrors[] = {
      "recursive $ref"},
     {R"({"$ref":"#/$defs/missing"})", "schema.$ref: unresolvable"},
     {R"({"$ref":"http://x/y"})", "unresolvable"},
-    {R"({"oneOf":[{"type":"string"},{"type":"string","maxLength":2}]})", "schema.oneOf[1]: oneOf alternatives"},
+    {R"({"oneOf":[{"type":"string"},{"type":"string","maxLength":2}]})",
+     "schema.oneOf[1]: oneOf alternatives"},
     {R"({"type":"string","minLength":5,"maxLength":2})", "minLength above maxLength"},
     {R"({"type":"integer","minimum":5,"maximum":2})", "no number"},
     {R"({"type":"integer","minimum":1e20})", "minimum beyond"},
@@ -201,9 +203,11 @@ TEST(StructuredAutomaton, UnsupportedFeaturesAreErrorsNamingThePath) {
     EXPECT_NE(g.error().message().find(c.message), std::string::npos)
         << c.schema << "\n got: " << g.error().message() << "\n want: " << c.message;
   }
-  auto deep = compile_schema(json::parse(R"({"type":"string","pattern":"x"})"), {}, "response_format.json_schema.schema");
+  auto deep = compile_schema(json::parse(R"({"type":"string","pattern":"x"})"), {},
+                             "response_format.json_schema.schema");
   ASSERT_FALSE(deep.ok());
-  EXPECT_EQ(deep.error().message(), "response_format.json_schema.schema.pattern: keyword not supported by structured output");
+  EXPECT_EQ(deep.error().message(),
+            "response_format.json_schema.schema.pattern: keyword not supported by structured output");
 }
 
 TEST(StructuredAutomaton, FanOutOfRefsIsBounded) {
@@ -211,7 +215,8 @@ TEST(StructuredAutomaton, FanOutOfRefsIsBounded) {
   json::object defs;
   for (int i = 0; i < 40; ++i) {
     defs[fmt::format("d{}", i)] = json::parse(fmt::format(
-        R"({{"type":"object","properties":{{"a":{{"$ref":"#/$defs/d{0}"}},"b":{{"$ref":"#/$defs/d{0}"}}}}}})", i + 1));
+        R"({{"type":"object","properties":{{"a":{{"$ref":"#/$defs/d{0}"}},"b":{{"$ref":"#/$defs/d{0}"}}}}}})",
+        i + 1));
   }
   defs["d40"] = json::parse(R"({"type":"integer"})");
   json::value schema = {{"$defs", defs}, {"$ref", "#/$defs/d0"}};
@@ -231,8 +236,10 @@ TEST(StructuredValidate, NamesTheInstancePath) {
   s = validate(json::parse(R"({"extra":1})"), schema);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().message(), "$.extra: property not allowed");
-  EXPECT_FALSE(validate(json::parse("2"), json::parse(R"({"oneOf":[{"type":"integer"},{"type":"number"}]})")).ok());
-  EXPECT_TRUE(validate(json::parse("2.5"), json::parse(R"({"oneOf":[{"type":"integer"},{"type":"number"}]})")).ok());
+  EXPECT_FALSE(
+      validate(json::parse("2"), json::parse(R"({"oneOf":[{"type":"integer"},{"type":"number"}]})")).ok());
+  EXPECT_TRUE(
+      validate(json::parse("2.5"), json::parse(R"({"oneOf":[{"type":"integer"},{"type":"number"}]})")).ok());
   EXPECT_TRUE(validate(json::parse("2.0"), json::parse(R"({"type":"integer","enum":[2]})")).ok());
   EXPECT_FALSE(validate(json::parse(R"("\u00e9\u00e9\u00e9")"), json::parse(R"({"maxLength":2})")).ok());
 }
@@ -247,7 +254,8 @@ TEST(StructuredToolCall, SchemaForcesNameAndArguments) {
   ASSERT_TRUE(any.ok()) << any.error().message();
   auto g = compile_schema(*any);
   ASSERT_TRUE(g.ok()) << g.error().message();
-  for (const char* text : {R"({"name":"get_weather","arguments":{"city":"Lyon"}})", R"({"name":"now","arguments":{}})"}) {
+  for (const char* text :
+       {R"({"name":"get_weather","arguments":{"city":"Lyon"}})", R"({"name":"now","arguments":{}})"}) {
     Matcher m(*g);
     EXPECT_TRUE(m.advance(text) && m.complete()) << text;
     EXPECT_TRUE(validate(json::parse(text), *any).ok()) << text;

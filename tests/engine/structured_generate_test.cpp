@@ -1,12 +1,12 @@
 // Structured output end to end: random JSON schemas (fixed seed) answered by the tiny random-weight
 // models (whose unconstrained output is garbage) with random sampling seeds; every answer must parse
 // and validate. A model-free random walk of the automaton covers more schemas.
-#include <gtest/gtest.h>
-
-#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <random>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "engine/structured_output.h"
 #include "test_support.h"
@@ -36,11 +36,16 @@ class SchemaGenerator {
 
   json::value scalar_value() {
     switch (pick(5)) {
-      case 0: return json::value(kNames[pick(kNames.size())]);
-      case 1: return json::value(pick(200) - 100);
-      case 2: return json::value(pick(1000) / 8.0);
-      case 3: return json::value(coin(50));
-      default: return json::value(nullptr);
+      case 0:
+        return json::value(kNames[pick(kNames.size())]);
+      case 1:
+        return json::value(pick(200) - 100);
+      case 2:
+        return json::value(pick(1000) / 8.0);
+      case 3:
+        return json::value(coin(50));
+      default:
+        return json::value(nullptr);
     }
   }
 
@@ -50,7 +55,9 @@ class SchemaGenerator {
       case 0: {
         json::object s{{"type", "string"}};
         if (coin(60)) s["maxLength"] = pick(10);
-        if (coin(30)) s["minLength"] = std::min<int64_t>(pick(4), s.contains("maxLength") ? s["maxLength"].as_int64() : 4);
+        if (coin(30))
+          s["minLength"] =
+              std::min<int64_t>(pick(4), s.contains("maxLength") ? s["maxLength"].as_int64() : 4);
         return s;
       }
       case 1: {
@@ -67,17 +74,21 @@ class SchemaGenerator {
         if (coin(50)) s["maximum"] = lo + 0.5 + pick(100) / 3.0;
         return s;
       }
-      case 3: return json::object{{"type", "boolean"}};
-      case 4: return json::object{{"type", "null"}};
+      case 3:
+        return json::object{{"type", "boolean"}};
+      case 4:
+        return json::object{{"type", "null"}};
       case 5: {
         json::array values;
         for (int i = 0, n = 1 + pick(4); i < n; ++i) values.push_back(scalar_value());
         if (coin(20)) values.push_back(json::parse(R"({"k":[1,"x"]})"));
         return json::object{{"enum", values}};
       }
-      case 6: return json::object{{"const", scalar_value()}};
+      case 6:
+        return json::object{{"const", scalar_value()}};
       case 7:
-      case 8: return object(depth);
+      case 8:
+        return object(depth);
       case 9: {
         json::object s{{"type", "array"}, {"items", value(depth + 1)}};
         const int min = pick(3);
@@ -115,8 +126,8 @@ class SchemaGenerator {
     return s;
   }
 
-  static constexpr std::array<const char*, 8> kNames = {"name", "age", "a b", "caf\xC3\xA9", "quo\"te",
-                                                        "id", "items", "n"};
+  static constexpr std::array<const char*, 8> kNames = {"name",    "age", "a b",   "caf\xC3\xA9",
+                                                        "quo\"te", "id",  "items", "n"};
   std::mt19937_64 rng_;
   json::object defs_;
 };
@@ -218,7 +229,8 @@ TEST(StructuredGenerate, ThousandAnswersFromTinyRandomModels) {
     Matcher replay(*g);
     ASSERT_TRUE(replay.advance(out->text));
     ended_by_end_token += replay.can_continue();
-    if (i < 3) std::printf("[ structured ] %s\n   -> %s\n", json::serialize(schema).c_str(), out->text.c_str());
+    if (i < 3)
+      std::printf("[ structured ] %s\n   -> %s\n", json::serialize(schema).c_str(), out->text.c_str());
     boost::system::error_code ec;
     const json::value v = json::parse(out->text, ec);
     ASSERT_FALSE(ec) << out->text << " for " << json::serialize(schema);
@@ -227,8 +239,10 @@ TEST(StructuredGenerate, ThousandAnswersFromTinyRandomModels) {
     ++valid;
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("[ structured ] %zu/%d answers parse and validate, %zu tokens (%zu answers ended by an end token), "
-              "%.2f s\n", valid, kAnswers, tokens, ended_by_end_token, seconds);
+  std::printf(
+      "[ structured ] %zu/%d answers parse and validate, %zu tokens (%zu answers ended by an end token), "
+      "%.2f s\n",
+      valid, kAnswers, tokens, ended_by_end_token, seconds);
   EXPECT_EQ(valid, static_cast<size_t>(kAnswers));
 }
 

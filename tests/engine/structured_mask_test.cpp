@@ -1,12 +1,12 @@
 // Structured output: token masks from the vocabulary trie against real tokenizers (the tiny models'
 // 512-token SentencePiece vocabulary, Qwen2's 151k and Llama 3's 128k byte-level BPE), checked against
 // a brute-force pass over every token, and the per-step cost on the large vocabularies.
-#include <gtest/gtest.h>
-
-#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "engine/structured_output.h"
 #include "gguf/gguf.h"
@@ -44,13 +44,17 @@ struct State {
 
 const State kStates[] = {
     {R"({"type":"object","properties":{"name":{"type":"string","maxLength":40},"age":{"type":"integer",
-        "minimum":0,"maximum":150},"tags":{"type":"array","items":{"enum":["a","b"]}}},"required":["name"]})", ""},
+        "minimum":0,"maximum":150},"tags":{"type":"array","items":{"enum":["a","b"]}}},"required":["name"]})",
+     ""},
     {R"({"type":"object","properties":{"name":{"type":"string","maxLength":40},"age":{"type":"integer",
-        "minimum":0,"maximum":150}},"required":["name"]})", R"({"name)"},
+        "minimum":0,"maximum":150}},"required":["name"]})",
+     R"({"name)"},
     {R"({"type":"object","properties":{"name":{"type":"string","maxLength":40},"age":{"type":"integer",
-        "minimum":0,"maximum":150}},"required":["name"]})", R"({"name":"Jo)"},
+        "minimum":0,"maximum":150}},"required":["name"]})",
+     R"({"name":"Jo)"},
     {R"({"type":"object","properties":{"name":{"type":"string","maxLength":40},"age":{"type":"integer",
-        "minimum":0,"maximum":150}},"required":["name"]})", R"({"name":"Jo","age":1)"},
+        "minimum":0,"maximum":150}},"required":["name"]})",
+     R"({"name":"Jo","age":1)"},
     {R"({"type":"array","items":{"type":"number"},"maxItems":3})", "[1.5,"},
     {R"({"type":"object"})", R"({"k":[tr)"},
     {R"({"type":"string"})", "\"caf\xC3"},
@@ -77,8 +81,8 @@ void check_against_brute_force(const TokenVocabulary& vocab, bool time_it, std::
         Matcher copy = m;
         expect = !vocab.piece(t).empty() && copy.advance(vocab.piece(t));
       }
-      ASSERT_EQ(allowed[id] != 0, expect) << name << " token " << id << " '" << vocab.piece(t) << "' after "
-                                         << st.prefix;
+      ASSERT_EQ(allowed[id] != 0, expect)
+          << name << " token " << id << " '" << vocab.piece(t) << "' after " << st.prefix;
       n_allowed += expect;
     }
     EXPECT_GT(n_allowed, 0u) << st.prefix;
@@ -89,11 +93,14 @@ void check_against_brute_force(const TokenVocabulary& vocab, bool time_it, std::
       clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
       const auto start = std::chrono::steady_clock::now();
       for (int i = 0; i < reps; ++i) vocab.allowed_tokens(m, allowed);
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / reps;
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / reps;
       clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1);
       const double cpu_ms = ((cpu1.tv_sec - cpu0.tv_sec) * 1e3 + (cpu1.tv_nsec - cpu0.tv_nsec) / 1e6) / reps;
-      std::printf("[ mask ] %s (%zu tokens, %zu trie nodes) after '%s': %zu allowed, %.3f ms/step wall, %.3f ms CPU\n",
-                  std::string(name).c_str(), vocab.size(), vocab.trie_nodes(), st.prefix, n_allowed, ms, cpu_ms);
+      std::printf(
+          "[ mask ] %s (%zu tokens, %zu trie nodes) after '%s': %zu allowed, %.3f ms/step wall, %.3f ms "
+          "CPU\n",
+          std::string(name).c_str(), vocab.size(), vocab.trie_nodes(), st.prefix, n_allowed, ms, cpu_ms);
     }
   }
 }

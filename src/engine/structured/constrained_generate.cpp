@@ -38,7 +38,8 @@ Result<StructuredResult> generate(Context& context, std::span<const int32_t> pro
                                   std::shared_ptr<const Grammar> grammar,
                                   std::shared_ptr<const TokenVocabulary> vocab, GenerateOptions options,
                                   const TokenCallback& on_token) {
-  if (!grammar || !vocab) return make_error(ErrorCode::invalid_argument, "structured generate: no grammar or vocabulary");
+  if (!grammar || !vocab)
+    return make_error(ErrorCode::invalid_argument, "structured generate: no grammar or vocabulary");
   ConstrainedDecoder decoder(grammar, vocab);
   options.mask = decoder.mask();
   options.token_text = [&vocab](int32_t id) { return std::string(vocab->piece(id)); };
@@ -48,18 +49,20 @@ Result<StructuredResult> generate(Context& context, std::span<const int32_t> pro
   const uint64_t bound = max_bytes(*grammar) + 1;
   if (static_cast<uint64_t>(options.max_tokens) > bound) options.max_tokens = static_cast<int>(bound);
   bool rejected = false;
-  OCCAM_ASSIGN_OR_RETURN(Generated generated,
-                         context.generate(prompt, options, [&](int32_t token, std::string_view piece, const TokenLogprobs& lp) {
-                           if (token < 0) return on_token ? on_token(token, piece, lp) : true;
-                           if (!decoder.accept(token)) {
-                             rejected = true;
-                             return false;
-                           }
-                           if (on_token && !on_token(token, piece, lp)) return false;
-                           return !decoder.finished();  // nothing can follow: stop without an end token
-                         }));
+  OCCAM_ASSIGN_OR_RETURN(
+      Generated generated,
+      context.generate(prompt, options, [&](int32_t token, std::string_view piece, const TokenLogprobs& lp) {
+        if (token < 0) return on_token ? on_token(token, piece, lp) : true;
+        if (!decoder.accept(token)) {
+          rejected = true;
+          return false;
+        }
+        if (on_token && !on_token(token, piece, lp)) return false;
+        return !decoder.finished();  // nothing can follow: stop without an end token
+      }));
   if (rejected) {
-    return make_error(ErrorCode::internal, "structured generate: the sampler picked a token the mask forbids");
+    return make_error(ErrorCode::internal,
+                      "structured generate: the sampler picked a token the mask forbids");
   }
   StructuredResult out;
   out.text = std::move(generated.text);
@@ -71,7 +74,8 @@ Result<StructuredResult> generate(Context& context, std::span<const int32_t> pro
 
 namespace {
 
-// Rewrites local $refs of a schema moved to `prefix` ("#/$defs/x" -> "#/anyOf/1/properties/arguments/$defs/x").
+// Rewrites local $refs of a schema moved to `prefix` ("#/$defs/x" ->
+// "#/anyOf/1/properties/arguments/$defs/x").
 void rebase_refs(json::value& v, const std::string& prefix) {
   if (v.is_object()) {
     for (auto& kv : v.get_object()) {
@@ -104,7 +108,8 @@ Result<json::value> tool_call_schema(const json::value& tools, std::optional<std
     }
     if (forced && name->get_string() != *forced) continue;
     const json::value* p = fn->get_object().if_contains("parameters");
-    json::value parameters = p != nullptr ? *p : json::value{{"type", "object"}, {"additionalProperties", false}};
+    json::value parameters =
+        p != nullptr ? *p : json::value{{"type", "object"}, {"additionalProperties", false}};
     json::object alt;
     alt["type"] = "object";
     alt["properties"] = {{"name", {{"const", name->get_string()}}}, {"arguments", std::move(parameters)}};
@@ -117,7 +122,8 @@ Result<json::value> tool_call_schema(const json::value& tools, std::optional<std
   }
   const bool single = alternatives.size() == 1;
   for (size_t i = 0; i < alternatives.size(); ++i) {
-    const std::string prefix = single ? "/properties/arguments" : fmt::format("/anyOf/{}/properties/arguments", i);
+    const std::string prefix =
+        single ? "/properties/arguments" : fmt::format("/anyOf/{}/properties/arguments", i);
     rebase_refs(alternatives[i].get_object()["properties"].get_object()["arguments"], prefix);
   }
   if (single) return json::value(std::move(alternatives[0]));

@@ -10,7 +10,17 @@ namespace occam::engine::structured {
 
 namespace {
 
-enum ObjectPhase : uint16_t { o_open, o_first, o_after, o_key_start, o_key, f_first, f_colon, f_after, f_key_start };
+enum ObjectPhase : uint16_t {
+  o_open,
+  o_first,
+  o_after,
+  o_key_start,
+  o_key,
+  f_first,
+  f_colon,
+  f_after,
+  f_key_start
+};
 enum ArrayPhase : uint16_t { a_open, a_first, a_after };
 enum StringPhase : uint16_t { s_open, s_body, s_utf8, s_escape, s_u0, s_uhex };
 enum NumberPhase : uint16_t { n_start, n_minus, n_zero, n_int, n_dot, n_frac };
@@ -19,8 +29,12 @@ constexpr int64_t kPow10[] = {1,           10,           100,           1000,   
                               100000,      1000000,      10000000,      100000000,      1000000000,
                               10000000000, 100000000000, 1000000000000, 10000000000000, 100000000000000};
 
-bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
-bool is_hex(uint8_t c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_digit(uint8_t c) {
+  return c >= '0' && c <= '9';
+}
+bool is_hex(uint8_t c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
 // Index of the first required property at or after `from` (the last candidate key), else the last one.
 int32_t candidate_limit(const Node& n, int32_t from) {
@@ -112,7 +126,8 @@ bool frame_complete(const Grammar& g, const Frame& f) {
 void feed(const Grammar& g, Stack s, uint8_t c, std::vector<Stack>& out);
 
 // Pushes `node` (one stack per anyOf alternative) with `phase`, then feeds `c` if c >= 0.
-void push(const Grammar& g, const Stack& s, int32_t node, int c, std::vector<Stack>& out, uint16_t phase = 0) {
+void push(const Grammar& g, const Stack& s, int32_t node, int c, std::vector<Stack>& out,
+          uint16_t phase = 0) {
   const Node& n = g.nodes[static_cast<size_t>(node)];
   if (n.kind == NodeKind::any_of) {
     for (int32_t alt : n.alternatives) push(g, s, alt, c, out, phase);
@@ -135,74 +150,74 @@ void push(const Grammar& g, const Stack& s, int32_t node, int c, std::vector<Sta
 
 StringStep string_byte(const Node& n, Frame& f, uint8_t c) {
   const auto chars = static_cast<uint32_t>(f.a);
-    switch (f.phase) {
-      case s_open:
-        if (c != '"') return StringStep::reject;
-        f.phase = s_body;
-        break;
-      case s_body:
-        if (c == '"') return chars < n.min_chars ? StringStep::reject : StringStep::closed;
-        if (c < 0x20 || chars >= n.max_chars) return StringStep::reject;
-        if (c == '\\') {
-          f.phase = s_escape;
-        } else if (c < 0x80) {
-          ++f.a;
-        } else {
-          // UTF-8 lead byte: b = continuation bytes left | first continuation's range << 8.
-          int left;
-          uint8_t lo = 0x80, hi = 0xBF;
-          if (c >= 0xC2 && c <= 0xDF) {
-            left = 1;
-          } else if (c >= 0xE0 && c <= 0xEF) {
-            left = 2;
-            if (c == 0xE0) lo = 0xA0;
-            if (c == 0xED) hi = 0x9F;  // no UTF-16 surrogates
-          } else if (c >= 0xF0 && c <= 0xF4) {
-            left = 3;
-            if (c == 0xF0) lo = 0x90;
-            if (c == 0xF4) hi = 0x8F;
-          } else {
-            return StringStep::reject;
-          }
-          ++f.a;
-          f.b = left | lo << 8 | hi << 16;
-          f.phase = s_utf8;
-        }
-        break;
-      case s_utf8: {
-        const auto lo = static_cast<uint8_t>(f.b >> 8), hi = static_cast<uint8_t>(f.b >> 16);
-        if (c < lo || c > hi) return StringStep::reject;
-        const int left = (f.b & 0xFF) - 1;
-        f.b = left | 0x80 << 8 | 0xBF << 16;
-        if (left == 0) f.phase = s_body;
-        break;
-      }
-      case s_escape:
-        if (c == 'u') {
-          f.phase = s_u0;
-        } else if (std::strchr("\"\\/bfnrt", c) != nullptr && c != 0) {
-          ++f.a;
-          f.phase = s_body;
+  switch (f.phase) {
+    case s_open:
+      if (c != '"') return StringStep::reject;
+      f.phase = s_body;
+      break;
+    case s_body:
+      if (c == '"') return chars < n.min_chars ? StringStep::reject : StringStep::closed;
+      if (c < 0x20 || chars >= n.max_chars) return StringStep::reject;
+      if (c == '\\') {
+        f.phase = s_escape;
+      } else if (c < 0x80) {
+        ++f.a;
+      } else {
+        // UTF-8 lead byte: b = continuation bytes left | first continuation's range << 8.
+        int left;
+        uint8_t lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+          left = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+          left = 2;
+          if (c == 0xE0) lo = 0xA0;
+          if (c == 0xED) hi = 0x9F;  // no UTF-16 surrogates
+        } else if (c >= 0xF0 && c <= 0xF4) {
+          left = 3;
+          if (c == 0xF0) lo = 0x90;
+          if (c == 0xF4) hi = 0x8F;
         } else {
           return StringStep::reject;
         }
-        break;
-      case s_u0:
-        // \u0XXX only: no surrogate halves, whose pairing the automaton would have to track.
-        if (c != '0') return StringStep::reject;
-        f.phase = s_uhex;
-        f.aux = 3;
-        break;
-      case s_uhex:
-        if (!is_hex(c)) return StringStep::reject;
-        if (--f.aux == 0) {
-          ++f.a;
-          f.phase = s_body;
-        }
-        break;
-      default:
-        return StringStep::reject;
+        ++f.a;
+        f.b = left | lo << 8 | hi << 16;
+        f.phase = s_utf8;
+      }
+      break;
+    case s_utf8: {
+      const auto lo = static_cast<uint8_t>(f.b >> 8), hi = static_cast<uint8_t>(f.b >> 16);
+      if (c < lo || c > hi) return StringStep::reject;
+      const int left = (f.b & 0xFF) - 1;
+      f.b = left | 0x80 << 8 | 0xBF << 16;
+      if (left == 0) f.phase = s_body;
+      break;
     }
+    case s_escape:
+      if (c == 'u') {
+        f.phase = s_u0;
+      } else if (std::strchr("\"\\/bfnrt", c) != nullptr && c != 0) {
+        ++f.a;
+        f.phase = s_body;
+      } else {
+        return StringStep::reject;
+      }
+      break;
+    case s_u0:
+      // \u0XXX only: no surrogate halves, whose pairing the automaton would have to track.
+      if (c != '0') return StringStep::reject;
+      f.phase = s_uhex;
+      f.aux = 3;
+      break;
+    case s_uhex:
+      if (!is_hex(c)) return StringStep::reject;
+      if (--f.aux == 0) {
+        ++f.a;
+        f.phase = s_body;
+      }
+      break;
+    default:
+      return StringStep::reject;
+  }
   return StringStep::inside;
 }
 
@@ -464,9 +479,13 @@ Matcher& Matcher::operator=(const Matcher& o) {
   return *this;
 }
 
-void Matcher::reset() { state_->stacks = initial_stacks(*grammar_); }
+void Matcher::reset() {
+  state_->stacks = initial_stacks(*grammar_);
+}
 
-const Grammar& Matcher::grammar() const { return *grammar_; }
+const Grammar& Matcher::grammar() const {
+  return *grammar_;
+}
 
 bool Matcher::advance(std::string_view bytes) {
   std::vector<Stack> cur = state_->stacks, next;
@@ -478,7 +497,9 @@ bool Matcher::advance(std::string_view bytes) {
   return true;
 }
 
-bool Matcher::complete() const { return stacks_complete(*grammar_, state_->stacks); }
+bool Matcher::complete() const {
+  return stacks_complete(*grammar_, state_->stacks);
+}
 
 bool Matcher::can_continue() const {
   std::vector<Stack> next;

@@ -2,9 +2,10 @@
 // with its schema path: a schema that is only partly understood must not constrain partly.
 #include <algorithm>
 #include <array>
-#include <boost/json.hpp>
 #include <cmath>
 #include <set>
+
+#include <boost/json.hpp>
 
 #include "engine/structured/grammar.h"
 
@@ -14,21 +15,37 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::array kAnnotations = {"title", "description", "examples", "default", "$schema", "$id",
-                                     "$comment", "deprecated", "readOnly", "writeOnly", "$defs",
-                                     "definitions", "strict"};
-constexpr std::array kKeywords = {"type", "properties", "required", "additionalProperties", "items",
-                                  "minItems", "maxItems", "enum", "const", "minLength", "maxLength",
-                                  "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "anyOf",
-                                  "oneOf", "$ref", "nullable"};
+constexpr std::array kAnnotations = {"title", "description", "examples",   "default",  "$schema",
+                                     "$id",   "$comment",    "deprecated", "readOnly", "writeOnly",
+                                     "$defs", "definitions", "strict"};
+constexpr std::array kKeywords = {"type",
+                                  "properties",
+                                  "required",
+                                  "additionalProperties",
+                                  "items",
+                                  "minItems",
+                                  "maxItems",
+                                  "enum",
+                                  "const",
+                                  "minLength",
+                                  "maxLength",
+                                  "minimum",
+                                  "maximum",
+                                  "exclusiveMinimum",
+                                  "exclusiveMaximum",
+                                  "anyOf",
+                                  "oneOf",
+                                  "$ref",
+                                  "nullable"};
 
 template <size_t N>
 bool one_of(std::string_view key, const std::array<const char*, N>& list) {
   return std::find(list.begin(), list.end(), key) != list.end();
 }
 
-constexpr int64_t kPowersOf10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
-                              10000000000, 100000000000, 1000000000000};
+constexpr int64_t kPowersOf10[] = {1,           10,           100,          1000,      10000,
+                                   100000,      1000000,      10000000,     100000000, 1000000000,
+                                   10000000000, 100000000000, 1000000000000};
 
 Node make_node(NodeKind kind) {
   Node n;
@@ -36,8 +53,12 @@ Node make_node(NodeKind kind) {
   return n;
 }
 
-uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
-uint64_t sat_mul(uint64_t a, uint64_t b) { return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b; }
+uint64_t sat_add(uint64_t a, uint64_t b) {
+  return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+uint64_t sat_mul(uint64_t a, uint64_t b) {
+  return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
 
 class Compiler {
  public:
@@ -75,7 +96,8 @@ class Compiler {
         return error(ErrorCode::unsupported, path + ".$ref", "$ref beside other constraints");
       }
       const json::value* target = ref->is_string() ? resolve_ref(root_, ref->get_string()) : nullptr;
-      if (target == nullptr) return error(ErrorCode::invalid_argument, path + ".$ref", "unresolvable (local refs only)");
+      if (target == nullptr)
+        return error(ErrorCode::invalid_argument, path + ".$ref", "unresolvable (local refs only)");
       const std::string name(ref->get_string());
       if (std::find(refs_.begin(), refs_.end(), name) != refs_.end()) {
         return error(ErrorCode::unsupported, path + ".$ref", "recursive $ref '" + name + "'");
@@ -123,7 +145,8 @@ class Compiler {
         types.emplace_back(type->get_string());
       } else if (type->is_array() && !type->get_array().empty()) {
         for (const json::value& t : type->get_array()) {
-          if (!t.is_string()) return error(ErrorCode::invalid_argument, path + ".type", "expected type names");
+          if (!t.is_string())
+            return error(ErrorCode::invalid_argument, path + ".type", "expected type names");
           types.emplace_back(t.get_string());
         }
       } else {
@@ -144,7 +167,8 @@ class Compiler {
         return any(0);
       }
     }
-    if (const json::value* nullable = s.if_contains("nullable"); nullable && nullable->is_bool() && nullable->get_bool()) {
+    if (const json::value* nullable = s.if_contains("nullable");
+        nullable && nullable->is_bool() && nullable->get_bool()) {
       types.emplace_back("null");  // OpenAPI 3.0
     }
     std::vector<int32_t> alts;
@@ -195,9 +219,15 @@ class Compiler {
   void first_bytes(int32_t node, std::array<uint8_t, 256>& out) const {
     const Node& n = nodes_[static_cast<size_t>(node)];
     switch (n.kind) {
-      case NodeKind::object: out['{'] = 1; break;
-      case NodeKind::array: out['['] = 1; break;
-      case NodeKind::string: out['"'] = 1; break;
+      case NodeKind::object:
+        out['{'] = 1;
+        break;
+      case NodeKind::array:
+        out['['] = 1;
+        break;
+      case NodeKind::string:
+        out['"'] = 1;
+        break;
       case NodeKind::number:
         out['-'] = 1;
         for (int c = '0'; c <= '9'; ++c) out[static_cast<size_t>(c)] = 1;
@@ -293,7 +323,8 @@ class Compiler {
 
   Result<int32_t> checked_add(Node node, const std::string& path) {
     if (nodes_.size() >= limits_.max_nodes) {
-      return error(ErrorCode::resource_exhausted, path, fmt::format("schema compiles to more than {} nodes", limits_.max_nodes));
+      return error(ErrorCode::resource_exhausted, path,
+                   fmt::format("schema compiles to more than {} nodes", limits_.max_nodes));
     }
     return add(std::move(node));
   }
@@ -334,21 +365,23 @@ class Compiler {
     return checked_add(std::move(n), root_path_);
   }
 
-  Result<int32_t> add_number(bool integer, std::optional<double> min, std::optional<double> max, bool min_excl,
-                             bool max_excl, const std::string& path) {
+  Result<int32_t> add_number(bool integer, std::optional<double> min, std::optional<double> max,
+                             bool min_excl, bool max_excl, const std::string& path) {
     Node n = make_node(NodeKind::number);
     n.integer = integer;
     n.integer_digits = limits_.max_integer_digits;
     n.fraction_digits = integer ? 0 : limits_.max_fraction_digits;
     const double scale = static_cast<double>(kPowersOf10[n.fraction_digits]);
-    const int64_t reach = kPowersOf10[n.integer_digits] * kPowersOf10[n.fraction_digits];  // beyond any output
+    const int64_t reach =
+        kPowersOf10[n.integer_digits] * kPowersOf10[n.fraction_digits];  // beyond any output
     n.lo = -reach;
     n.hi = reach;
     if (min) {
       if (!std::isfinite(*min)) return error(ErrorCode::invalid_argument, path, "minimum is not finite");
       const double x = *min * scale;
       if (x >= static_cast<double>(reach)) {
-        return error(ErrorCode::unsupported, path, fmt::format("minimum beyond {} integer digits", n.integer_digits));
+        return error(ErrorCode::unsupported, path,
+                     fmt::format("minimum beyond {} integer digits", n.integer_digits));
       }
       if (x > static_cast<double>(-reach)) {
         n.lo = static_cast<int64_t>(std::ceil(x));
@@ -359,7 +392,8 @@ class Compiler {
       if (!std::isfinite(*max)) return error(ErrorCode::invalid_argument, path, "maximum is not finite");
       const double x = *max * scale;
       if (x <= static_cast<double>(-reach)) {
-        return error(ErrorCode::unsupported, path, fmt::format("maximum beyond {} integer digits", n.integer_digits));
+        return error(ErrorCode::unsupported, path,
+                     fmt::format("maximum beyond {} integer digits", n.integer_digits));
       }
       if (x < static_cast<double>(reach)) {
         n.hi = static_cast<int64_t>(std::floor(x));
@@ -374,7 +408,8 @@ class Compiler {
     const json::value* v = s.if_contains(key);
     if (v == nullptr) return std::optional<uint32_t>{};
     if (!is_whole(*v) || to_double(*v) < 0 || to_double(*v) > 1e6) {
-      return error(ErrorCode::invalid_argument, path + "." + key, "expected a non-negative integer (≤ 1000000)");
+      return error(ErrorCode::invalid_argument, path + "." + key,
+                   "expected a non-negative integer (≤ 1000000)");
     }
     return std::optional<uint32_t>(static_cast<uint32_t>(to_double(*v)));
   }
@@ -433,9 +468,11 @@ class Compiler {
       Node n = make_node(NodeKind::array);
       n.min_items = min.value_or(0);
       n.max_items = max.value_or(std::max(n.min_items, limits_.max_items));
-      if (n.min_items > n.max_items) return error(ErrorCode::invalid_argument, path, "minItems above maxItems");
+      if (n.min_items > n.max_items)
+        return error(ErrorCode::invalid_argument, path, "minItems above maxItems");
       if (const json::value* items = s.if_contains("items")) {
-        if (items->is_array()) return error(ErrorCode::unsupported, path + ".items", "tuple items not supported");
+        if (items->is_array())
+          return error(ErrorCode::unsupported, path + ".items", "tuple items not supported");
         OCCAM_ASSIGN_OR_RETURN(n.items, compile(*items, path + ".items"));
       } else {
         OCCAM_ASSIGN_OR_RETURN(n.items, any(0));
@@ -451,12 +488,14 @@ class Compiler {
     const bool extra_allowed = extra == nullptr || !extra->is_bool() || extra->get_bool();
     const json::object* props = nullptr;
     if (const json::value* p = s.if_contains("properties")) {
-      if (!p->is_object()) return error(ErrorCode::invalid_argument, path + ".properties", "expected an object");
+      if (!p->is_object())
+        return error(ErrorCode::invalid_argument, path + ".properties", "expected an object");
       props = &p->get_object();
     }
     std::vector<std::string> required;
     if (const json::value* r = s.if_contains("required")) {
-      if (!r->is_array()) return error(ErrorCode::invalid_argument, path + ".required", "expected an array of names");
+      if (!r->is_array())
+        return error(ErrorCode::invalid_argument, path + ".required", "expected an array of names");
       for (const json::value& name : r->get_array()) {
         if (!name.is_string()) {
           return error(ErrorCode::invalid_argument, path + ".required", "expected an array of names");
@@ -516,9 +555,11 @@ class Compiler {
       if (!validate_in(*v, schema, root_, where).ok()) continue;
       texts.push_back(json::serialize(*v));
     }
-    if (texts.empty()) return error(ErrorCode::invalid_argument, path, "no enum / const value satisfies the schema");
+    if (texts.empty())
+      return error(ErrorCode::invalid_argument, path, "no enum / const value satisfies the schema");
     if (nodes_.size() >= limits_.max_nodes) {
-      return error(ErrorCode::resource_exhausted, path, fmt::format("schema compiles to more than {} nodes", limits_.max_nodes));
+      return error(ErrorCode::resource_exhausted, path,
+                   fmt::format("schema compiles to more than {} nodes", limits_.max_nodes));
     }
     return literal_node(texts);
   }
@@ -547,6 +588,8 @@ std::shared_ptr<const Grammar> json_object_grammar(const Limits& limits) {
   return g.ok() ? *g : nullptr;  // cannot fail: a plain object schema within the limits' clamps
 }
 
-uint64_t max_bytes(const Grammar& grammar) { return grammar.max_bytes; }
+uint64_t max_bytes(const Grammar& grammar) {
+  return grammar.max_bytes;
+}
 
 }  // namespace occam::engine::structured

@@ -99,8 +99,9 @@ struct Walker {
 // increasing byte order, so each node's last child is all the state the construction needs.
 void build_trie(const std::vector<std::string>& pieces, std::vector<int32_t>& ids,
                 std::vector<TokenVocabulary::Node>& nodes) {
-  std::sort(ids.begin(), ids.end(),
-            [&](int32_t a, int32_t b) { return pieces[static_cast<size_t>(a)] < pieces[static_cast<size_t>(b)]; });
+  std::sort(ids.begin(), ids.end(), [&](int32_t a, int32_t b) {
+    return pieces[static_cast<size_t>(a)] < pieces[static_cast<size_t>(b)];
+  });
   nodes.assign(1, TokenVocabulary::Node{});
   std::vector<uint32_t> last_child(1, 0);
   for (size_t rank = 0; rank < ids.size(); ++rank) {
@@ -220,7 +221,8 @@ Result<std::shared_ptr<const TokenVocabulary>> TokenVocabulary::from_gguf(const 
   }
   const bool spm = model == "llama";
   if (!spm && model != "gpt2") {
-    return make_error(ErrorCode::unsupported, "structured output: tokenizer model '{}' (llama or gpt2 only)", model);
+    return make_error(ErrorCode::unsupported, "structured output: tokenizer model '{}' (llama or gpt2 only)",
+                      model);
   }
   static const std::array<int, 324> unmap = gpt2_unicode_to_byte();
   const size_t n = tokens.size();
@@ -266,8 +268,9 @@ Result<std::shared_ptr<const TokenVocabulary>> TokenVocabulary::from_gguf(const 
 }
 
 std::string_view TokenVocabulary::piece(int32_t id) const {
-  return id >= 0 && static_cast<size_t>(id) < pieces_.size() ? std::string_view(pieces_[static_cast<size_t>(id)])
-                                                             : std::string_view();
+  return id >= 0 && static_cast<size_t>(id) < pieces_.size()
+             ? std::string_view(pieces_[static_cast<size_t>(id)])
+             : std::string_view();
 }
 
 void TokenVocabulary::allowed_tokens(const Matcher& matcher, std::vector<uint8_t>& allowed) const {
@@ -288,7 +291,8 @@ void TokenVocabulary::allowed_tokens(const Matcher& matcher, std::vector<uint8_t
       for (uint32_t i = 0; i < count; ++i) allowed[static_cast<size_t>(plain_[i])] = 1;
     }
   }
-  Walker walker{g, in_string ? special_nodes_ : nodes_, in_string ? special_sorted_ : sorted_, levels, allowed};
+  Walker walker{g, in_string ? special_nodes_ : nodes_, in_string ? special_sorted_ : sorted_, levels,
+                allowed};
   walker.walk(0, 0);
   if (matcher.complete()) {
     for (int32_t id : end_tokens_) {

@@ -1,7 +1,8 @@
 // A JSON-schema validator for the subset compile_schema accepts (and allOf). The gateway's own
 // validator (backends/json_schema.h) sits above the engine, so the engine carries this small one.
-#include <boost/json.hpp>
 #include <cmath>
+
+#include <boost/json.hpp>
 
 #include "engine/structured/grammar.h"
 
@@ -54,14 +55,21 @@ bool json_equal(const json::value& a, const json::value& b) {
 
 std::string_view kind_name(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "boolean";
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "boolean";
     case json::kind::int64:
-    case json::kind::uint64: return "integer";
-    case json::kind::double_: return "number";
-    case json::kind::string: return "string";
-    case json::kind::array: return "array";
-    case json::kind::object: return "object";
+    case json::kind::uint64:
+      return "integer";
+    case json::kind::double_:
+      return "number";
+    case json::kind::string:
+      return "string";
+    case json::kind::array:
+      return "array";
+    case json::kind::object:
+      return "object";
   }
   return "?";
 }
@@ -87,7 +95,9 @@ Status fail(const std::string& path, std::string_view what) {
   return make_error(ErrorCode::invalid_argument, "{}: {}", path, what);
 }
 
-double number_of(const json::value& v) { return v.is_number() ? to_double(v) : 0; }
+double number_of(const json::value& v) {
+  return v.is_number() ? to_double(v) : 0;
+}
 
 }  // namespace
 
@@ -124,8 +134,10 @@ const json::value* resolve_ref(const json::value& root, std::string_view ref) {
   return at;
 }
 
-Status validate_in(const json::value& v, const json::value& schema, const json::value& root, std::string& path) {
-  if (schema.is_bool()) return schema.get_bool() ? ok_status() : fail(path, "no value is allowed (schema false)");
+Status validate_in(const json::value& v, const json::value& schema, const json::value& root,
+                   std::string& path) {
+  if (schema.is_bool())
+    return schema.get_bool() ? ok_status() : fail(path, "no value is allowed (schema false)");
   if (!schema.is_object()) return fail(path, "schema is not an object");
   const json::object& s = schema.get_object();
   if (const json::value* ref = s.if_contains("$ref")) {
@@ -138,7 +150,8 @@ Status validate_in(const json::value& v, const json::value& schema, const json::
     if (type->is_string()) {
       ok = has_type(v, type->get_string());
     } else if (type->is_array()) {
-      for (const json::value& t : type->get_array()) ok = ok || (t.is_string() && has_type(v, t.get_string()));
+      for (const json::value& t : type->get_array())
+        ok = ok || (t.is_string() && has_type(v, t.get_string()));
     }
     if (const json::value* n = s.if_contains("nullable"); n && n->is_bool() && n->get_bool() && v.is_null()) {
       ok = true;  // OpenAPI 3.0
@@ -176,8 +189,10 @@ Status validate_in(const json::value& v, const json::value& schema, const json::
     if (max && max->is_number() && (max_excl ? x >= to_double(*max) : x > to_double(*max))) {
       return fail(path, "number above maximum");
     }
-    if (xmin && xmin->is_number() && x <= to_double(*xmin)) return fail(path, "number not above exclusiveMinimum");
-    if (xmax && xmax->is_number() && x >= to_double(*xmax)) return fail(path, "number not below exclusiveMaximum");
+    if (xmin && xmin->is_number() && x <= to_double(*xmin))
+      return fail(path, "number not above exclusiveMinimum");
+    if (xmax && xmax->is_number() && x >= to_double(*xmax))
+      return fail(path, "number not below exclusiveMaximum");
   }
   if (v.is_array()) {
     const json::array& a = v.get_array();
