@@ -5,11 +5,12 @@
 //
 // The backend reads `routes:` and `models:` of `config` (usually the same file), builds its own instances
 // of the tier backends it names (a `router` model is never a tier of another), and runs the route.
-// The decision trace goes to the request log; see docs/router.md for the gateway hook that puts it on the
-// answer (x-occam-route header, `occam` field).
+// The decision trace goes to the request log and onto the result (`occam`, `occam_route_header`), which
+// the gateway turns into the answer's `occam` field and `x-occam-route` header.
 #include <boost/asio/execution_context.hpp>
 
 #include "router/router.h"
+#include "router/trace.h"
 #include "store/request_log.h"
 
 namespace occam::router {
@@ -70,7 +71,10 @@ class RouterBackend final : public backends::Backend {
                                                             const backends::DeltaSink* sink) override {
     auto answer = co_await router_->generate(route_, request, sink);
     if (!answer.ok()) co_return std::move(answer).error();
-    co_return std::move(answer->result);
+    backends::GenerateResult result = std::move(answer->result);
+    result.occam = trace_to_json(answer->trace);
+    result.occam_route_header = trace_header(answer->trace);
+    co_return result;
   }
 
   backends::Task<Result<backends::EmbeddingResult>> embed(const backends::EmbeddingRequest&) override {

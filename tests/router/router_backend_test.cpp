@@ -38,6 +38,13 @@ routes:
     auto result = testing::run((*backend)->generate(testing::chat("appelez le 06 12 34 56 78"), nullptr));
     ASSERT_TRUE(result.ok()) << result.error().message();
     EXPECT_EQ(result->choices[0].text, "Reçu : appelez le 06 12 34 56 78");
+    // The trace travels on the result for the gateway (`occam` field, `x-occam-route` header).
+    ASSERT_TRUE(result->occam.is_object());
+    EXPECT_EQ(result->occam.as_object().at("answered_by").as_string(), "big");
+    EXPECT_NE(result->occam_route_header.find("answered=big"), std::string::npos)
+        << result->occam_route_header;
+    EXPECT_NE(result->occam_route_header.find("big(redacted)"), std::string::npos)
+        << result->occam_route_header;
     ASSERT_EQ(upstream.bodies().size(), 1u);
     EXPECT_EQ(upstream.bodies()[0].find("06 12 34 56 78"), std::string::npos) << upstream.bodies()[0];
   }
