@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -27,6 +28,33 @@ void linear_scores(const LinearWeights& w, std::span<const SparseEntry> x, std::
 namespace {
 
 void silent(const char*) {}
+
+// liblinear's dual solvers shuffle with the C library's rand(), whose state is process-global:
+// with two training threads the sequence each binary problem sees depended on scheduling, so
+// models differed between runs. rand()/srand() below interpose the C library's (executables
+// resolve them before libc, also for liblinear's calls): inside a liblinear call made by
+// train_one_vs_rest the thread uses its own generator, seeded per output; everywhere else they
+// forward to random()/srandom(), which is exactly what glibc's rand()/srand() do.
+thread_local bool tls_private_rand = false;
+thread_local uint64_t tls_rand_state = 0;
+
+int private_rand() {
+  // splitmix64 step, 31 bits like glibc's RAND_MAX.
+  uint64_t z = (tls_rand_state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return static_cast<int>((z ^ (z >> 31)) & 0x7fffffffu);
+}
+
+struct PrivateRand {
+  explicit PrivateRand(uint64_t seed) {
+    tls_private_rand = true;
+    tls_rand_state = seed;
+  }
+  ~PrivateRand() { tls_private_rand = false; }
+  PrivateRand(const PrivateRand&) = delete;
+  PrivateRand& operator=(const PrivateRand&) = delete;
+};
 
 }  // namespace
 
@@ -95,7 +123,11 @@ Result<LinearWeights> train_one_vs_rest(const Csr& x, std::span<const uint8_t> t
         error = message;
         return;
       }
-      model* m = ::train(&prob, &param);
+      model* m = nullptr;
+      {
+        PrivateRand rng(params.seed * 0x100000001B3ull + k);  // per output: same model whichever thread trains it
+        m = ::train(&prob, &param);
+      }
       if (m == nullptr) {
         std::lock_guard lock(error_mutex);
         error = "liblinear returned no model";
@@ -120,6 +152,19 @@ Result<LinearWeights> train_one_vs_rest(const Csr& x, std::span<const uint8_t> t
 }
 
 }  // namespace occam::ml::internal
+
+extern "C" int rand() noexcept {
+  if (occam::ml::internal::tls_private_rand) return occam::ml::internal::private_rand();
+  return static_cast<int>(random());
+}
+
+extern "C" void srand(unsigned seed) noexcept {
+  if (occam::ml::internal::tls_private_rand) {
+    occam::ml::internal::tls_rand_state = seed;
+    return;
+  }
+  srandom(seed);
+}
 
 namespace occam::ml::internal {
 

@@ -275,6 +275,7 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
     params.c = c;
     params.eps = options.tolerance;
     params.threads = options.threads;
+    params.seed = options.seed;
     return internal::train_one_vs_rest(f.x, f.targets, k, params);
   };
   // Selection score: accuracy (argmax, no threshold); micro-F1 for multi-label.

@@ -4,6 +4,7 @@
 // machine), so they run only when OCCAM_ML_ACCEPTANCE=1 and never in sanitizer builds;
 // bench_classify prints the same figures.
 #include <cstdlib>
+#include <ctime>
 #include <string_view>
 
 #include <gtest/gtest.h>
@@ -31,11 +32,17 @@ EvalReport train_and_evaluate(std::string_view relative, std::string_view oos_la
   TrainOptions options;
   options.oos_label = oos_label;
   TrainReport train;
+  const std::clock_t cpu0 = std::clock();  // process CPU time: both training threads
   auto model = Classifier::train(*data, options, &train);
+  const double cpu_seconds = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
   EXPECT_TRUE(model.ok()) << model.error().message();
   if (!model.ok()) return {};
   auto report = evaluate(*model, *data, {});
   EXPECT_TRUE(report.ok()) << report.error().message();
+  // Issue 6: training ≤ 20 s wall on 2 cores. Wall time on the shared machine measures its load,
+  // so the check is on CPU time: ≤ 40 CPU seconds is what 2 busy cores do in 20 s.
+  EXPECT_LE(cpu_seconds, 40.0) << relative << ": training CPU time";
+  std::printf("[ %s ] train CPU %.1f s\n", std::string(relative).c_str(), cpu_seconds);
   std::printf("[ %s ] model %s C %g, train %.1f s, test accuracy %.4f, ECE %.4f (raw %.4f)\n",
               std::string(relative).c_str(), std::string(to_string(model->kind())).c_str(), train.chosen_c,
               train.seconds, report->accuracy, report->ece, report->ece_uncalibrated);

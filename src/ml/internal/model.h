@@ -71,6 +71,7 @@ struct LinearTrainParams {
   double c = 1.0;
   double eps = 0.01;
   int threads = 1;
+  uint64_t seed = 42;  // liblinear's shuffles: one generator per output, seeded from this and the output
 };
 Result<LinearWeights> train_one_vs_rest(const Csr& x, std::span<const uint8_t> targets, uint32_t n_outputs,
                                         const LinearTrainParams& params);
