@@ -38,7 +38,7 @@ class CrashTest : public WorkflowFixture {
   }
 
   void crash_and_resume(const std::string& store_url) {
-    recorder_.delay_ms = 4;  // long enough for a kill to land mid-batch
+    recorder_.delay_ms = 8;  // long enough for a kill to land mid-batch
     auto config = write_config(
         "inputs: {text: string, n: integer}\n"
         "allow_urls: ['{tools}/']\n"
@@ -61,24 +61,37 @@ class CrashTest : public WorkflowFixture {
     }
     std::random_device rd;
     std::mt19937 rng(rd());
-    std::uniform_int_distribution<int> when(40, 350);
+    // Each kill lands after the child made progress (a new tool effect), at a random moment after it.
+    std::uniform_int_distribution<int> when(0, 200);
     int kills_mid_batch = 0;
     auto start = std::chrono::steady_clock::now();
     for (int attempt = 0; attempt < 3; ++attempt) {
       std::vector<std::string> a = args;
       if (attempt > 0) a.push_back("--resume");
+      size_t before = applied();
       pid_t pid = spawn(a);
       ASSERT_GT(pid, 0);
-      int ms = when(rng);
-      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-      ::kill(pid, SIGKILL);
       int status = 0;
-      ::waitpid(pid, &status, 0);
+      bool exited = false;
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (applied() == before && std::chrono::steady_clock::now() < deadline) {
+        if (::waitpid(pid, &status, WNOHANG) == pid) {
+          exited = true;
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      int ms = when(rng);
+      if (!exited) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+      }
       bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
       size_t done = applied();
-      std::fprintf(stderr, "[crash] kill %d after %d ms: %s, tool steps applied so far %zu/%d\n", attempt + 1, ms,
-                   killed ? "killed" : "had already exited", done, kRuns);
-      if (killed && done < static_cast<size_t>(kRuns)) ++kills_mid_batch;
+      std::fprintf(stderr, "[crash] kill %d, %d ms after its first new tool effect: %s; tool effects %zu -> %zu of %d\n",
+                   attempt + 1, ms, killed ? "killed" : "had already exited", before, done, kRuns);
+      if (killed && done > before && done < static_cast<size_t>(kRuns)) ++kills_mid_batch;
     }
     std::vector<std::string> a = args;
     a.push_back("--resume");
@@ -115,7 +128,7 @@ class CrashTest : public WorkflowFixture {
                  "[crash] %d runs complete after %d mid-batch kills; tool effects %zu (exactly once each), "
                  "repeated deliveries deduped by key: %d; final resume %.2fs, total %.2fs\n",
                  n, kills_mid_batch, recorder_.applied.size(), repeats, resume_s, total_s);
-    EXPECT_GE(kills_mid_batch, 1) << "no kill landed mid-batch: the test proved nothing";
+    EXPECT_EQ(kills_mid_batch, 3) << "a kill did not land mid-batch: the test proved less than it says";
   }
 };
 

@@ -125,12 +125,12 @@ TEST_F(StepsTest, MapRunsEachItemAndResumesMidList) {
       "allow_urls: ['{tools}/']\n"
       "tools:\n  record: {url: '{tools}/record'}\n"
       "steps:\n"
-      "  - name: lines\n    kind: map\n    over: input.items\n    steps:\n"
+      "  - name: lines\n    kind: map\n    over: input.names\n    steps:\n"
       "      - {name: save, kind: tool, tool: record, with: {item: '{{ item }}', index: '{{ index }}'}}\n"
       "      - {name: say, kind: generate, route: small, prompt: '{{ index }}={{ item }}'}\n"
       "outputs: {texts: {type: array, from: \"steps.lines | map(attribute='text') | list\"}}\n");
   ASSERT_TRUE(engine);
-  json::object input{{"items", json::array{"a", "b", "c"}}};
+  json::object input{{"names", json::array{"a", "b", "c"}}};  // not `items`: Jinja reads input.items as the dict method
   // The tool answers 503 on the third item: the run stops (resumable), items 0 and 1 are in the store.
   // The upstream is called after each tool call; its second call arms one failure of the tool.
   script_ = [this](const json::object& request, int call) -> std::pair<int, std::string> {
@@ -141,7 +141,7 @@ TEST_F(StepsTest, MapRunsEachItemAndResumesMidList) {
     return {200, chat_answer("Reçu : " + last_content(request))};
   };
   auto stopped = engine->run("wf", "m1", input);
-  ASSERT_FALSE(stopped.ok());
+  ASSERT_FALSE(stopped.ok()) << stopped->status << " " << stopped->error << " " << json::serialize(stopped->output);
   EXPECT_EQ(stopped.error().code(), ErrorCode::unavailable) << stopped.error().message();
   EXPECT_NE(stopped.error().message().find("lines[2].save"), std::string::npos) << stopped.error().message();
   auto unfinished = engine->store().unfinished_runs("wf");
