@@ -54,8 +54,7 @@ class RunState {
     OCCAM_ASSIGN_OR_RETURN(json::value out, invoke_tool(tool, arguments, key, io_));
     std::string t = tool.builtin.empty() ? "tool" : "builtin";
     OCCAM_TRY(store_.step_done(run_id_, path, json::serialize(out), t));
-    count(t);
-    if (tier) *tier = t;
+    if (tier) *tier = t;  // counted once, as the tier of the step that made the call
     return out;
   }
 
