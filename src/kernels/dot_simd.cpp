@@ -509,7 +509,8 @@ void dot_f32(const uint8_t* wr, const float* const* xs, int64_t n, float* out) {
 #if HWY_TARGET == HWY_AVX3_DL
 // ------------------------------------------------------------------------------------------------
 // AVX-512 VNNI: two 32-blocks per zmm. The activation row is stored per pair of blocks (b0, b1):
-//   qs:  64 bytes [b0 x0..15 | b1 x0..15 | b0 x16..31 | b1 x16..31]  (the order nibble unpacking gives)
+//   qs:  64 bytes [b0 x0..15 | b1 x0..15 | b0 x16..31 | b1 x16..31]  (the order nibble unpacking gives),
+//        + 128 (as unsigned bytes) for the signed weight kinds Q4_0/Q5_0/Q8_0, as is for Q4_1/Q5_1
 //   d:   16 floats [d0 ×4 | d1 ×4 | d0 ×4 | d1 ×4]                   (the i32 lanes of vpdpbusd)
 //   s:   2 floats (Q8_1's f16 s of b0, b1)
 // A row with an odd block count gets a zero block (d = 0) at its end.
@@ -535,6 +536,9 @@ void convert_pairs(const float* x, int64_t ne0, PairAct* dst, bool with_sum) {
     std::memcpy(a.qs + 16, blocks[1].qs, 16);
     std::memcpy(a.qs + 32, blocks[0].qs + 16, 16);
     std::memcpy(a.qs + 48, blocks[1].qs + 16, 16);
+    if (!with_sum) {  // signed weights: stored as x + 128 (see dot_pairs_tile)
+      for (int8_t& v : a.qs) v = static_cast<int8_t>(static_cast<uint8_t>(v) ^ 0x80u);
+    }
     for (int l = 0; l < 16; ++l) a.d[l] = blocks[(l / 4) % 2].d;
     a.s[0] = blocks[0].s;
     a.s[1] = blocks[1].s;
@@ -581,69 +585,119 @@ inline __m512i pair_quants(const uint8_t* b0, const uint8_t* b1, bool single) {
   }
 }
 
-// One pair (b0, b1) of weight blocks against NT activation rows, accumulated into acc/accm.
-template <int NT, Type kKind>
-inline void dot_one_pair(const uint8_t* b0, const uint8_t* b1, bool single, const PairAct* const* xs, int64_t p,
-                         __m512* acc, float* accm) {
+// NR weight rows × NT activation rows over every pair of blocks: out[r·NT + t]. Each activation load is
+// shared by the NR rows and each unpacked weight pair by the NT tokens; the scale product stays in float
+// lanes and the horizontal sum happens once per row at the end.
+// Signed weights (Q4_0/Q5_0/Q8_0) meet the activations stored with +128 (unsigned), so one vpdpbusd per
+// token gives Σ (x+128)·q; it starts from −128·Σq, computed once per weight pair (exact in i32).
+template <int NT, int NR, Type kKind>
+void dot_pairs_tile(const uint8_t* wr, size_t stride, const PairAct* const* xs, int64_t nb, float* out) {
+  constexpr size_t kBytes = kKind == Type::Q8_0 ? 34 : kKind == Type::Q4_0 ? 18 : kKind == Type::Q4_1 ? 20
+                          : kKind == Type::Q5_0 ? 22 : 24;
   constexpr bool kSigned = kKind == Type::Q8_0 || kKind == Type::Q4_0 || kKind == Type::Q5_0;
-  const __m512i q = pair_quants<kKind>(b0, b1, single);
-  uint16_t h0, h1 = 0;
-  std::memcpy(&h0, b0, 2);
-  if (!single) std::memcpy(&h1, b1, 2);
-  const __m512 dw = pair_scales(h0, h1);
-  if constexpr (kSigned) {
-    const __m512i aq = _mm512_abs_epi8(q);
-    const __mmask64 neg = _mm512_movepi8_mask(q);
+  constexpr bool kMin = !kSigned;
+  // Few chains (small tiles) alternate two accumulator sets: one chain of FMAs would wait on its latency.
+  constexpr int kSets = NR * NT >= 8 ? 1 : 2;
+  __m512 acc[kSets][NR][NT];
+  float accm[NR][NT] = {};
+  for (int s = 0; s < kSets; ++s)
+    for (int r = 0; r < NR; ++r)
+      for (int t = 0; t < NT; ++t) acc[s][r][t] = _mm512_setzero_ps();
+  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
+  const int64_t np = (nb + 1) / 2;
+  for (int64_t p = 0; p < np; ++p) {
+    const bool single = 2 * p + 1 >= nb;
+    const int set = kSets == 1 ? 0 : static_cast<int>(p & 1);
+    __m512i q[NR], c[NR];
+    __m512 dw[NR];
+    float fm0[NR], fm1[NR];
+    for (int r = 0; r < NR; ++r) {
+      const uint8_t* b0 = wr + static_cast<size_t>(r) * stride + 2 * p * kBytes;
+      _mm_prefetch(reinterpret_cast<const char*>(b0) + 1024, _MM_HINT_T0);
+      if constexpr (2 * kBytes > 64) _mm_prefetch(reinterpret_cast<const char*>(b0) + 1024 + 64, _MM_HINT_T0);
+      const uint8_t* b1 = b0 + kBytes;
+      q[r] = pair_quants<kKind>(b0, b1, single);
+      uint16_t h0, h1 = 0;
+      std::memcpy(&h0, b0, 2);
+      if (!single) std::memcpy(&h1, b1, 2);
+      dw[r] = pair_scales(h0, h1);
+      if constexpr (kSigned) {
+        c[r] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, q[r]));
+      } else {
+        uint16_t m0, m1 = 0;
+        std::memcpy(&m0, b0 + 2, 2);
+        if (!single) std::memcpy(&m1, b1 + 2, 2);
+        fm0[r] = h2f(m0);
+        fm1[r] = h2f(m1);
+      }
+    }
     for (int t = 0; t < NT; ++t) {
       const __m512i x = _mm512_loadu_si512(xs[t][p].qs);
-      const __m512i sx = _mm512_mask_sub_epi8(x, neg, _mm512_setzero_si512(), x);
-      const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), aq, sx);
-      const __m512 scale = _mm512_mul_ps(dw, _mm512_loadu_ps(xs[t][p].d));
-      acc[t] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(dot), acc[t]);
+      const __m512 xd = _mm512_loadu_ps(xs[t][p].d);
+      for (int r = 0; r < NR; ++r) {
+        __m512i dot;
+        if constexpr (kSigned) {
+          dot = _mm512_dpbusd_epi32(c[r], x, q[r]);
+        } else {
+          dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[r], x);
+          accm[r][t] += fm0[r] * xs[t][p].s[0] + fm1[r] * xs[t][p].s[1];
+        }
+        acc[set][r][t] = _mm512_fmadd_ps(_mm512_mul_ps(dw[r], xd), _mm512_cvtepi32_ps(dot), acc[set][r][t]);
+      }
     }
-  } else {
-    uint16_t m0, m1 = 0;
-    std::memcpy(&m0, b0 + 2, 2);
-    if (!single) std::memcpy(&m1, b1 + 2, 2);
-    const float fm0 = h2f(m0), fm1 = h2f(m1);
+  }
+  for (int r = 0; r < NR; ++r) {
     for (int t = 0; t < NT; ++t) {
-      const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_loadu_si512(xs[t][p].qs));
-      const __m512 scale = _mm512_mul_ps(dw, _mm512_loadu_ps(xs[t][p].d));
-      acc[t] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(dot), acc[t]);
-      accm[t] += fm0 * xs[t][p].s[0] + fm1 * xs[t][p].s[1];
+      __m512 sum = acc[0][r][t];
+      if constexpr (kSets == 2) sum = _mm512_add_ps(sum, acc[kSets - 1][r][t]);
+      out[r * NT + t] = _mm512_reduce_add_ps(sum) + accm[r][t];
     }
   }
 }
 
-template <int NT, Type kKind>
-void dot_pairs(const uint8_t* wr, const PairAct* const* xs, int64_t nb, float* out) {
-  constexpr size_t kBytes = kKind == Type::Q8_0 ? 34 : kKind == Type::Q4_0 ? 18 : kKind == Type::Q4_1 ? 20
-                          : kKind == Type::Q5_0 ? 22 : 24;
-  // Two accumulator sets, alternating pairs: one chain of FMAs would wait on its latency every pair.
-  __m512 acc0[NT], acc1[NT];
-  float accm[NT] = {};
-  for (int t = 0; t < NT; ++t) acc0[t] = acc1[t] = _mm512_setzero_ps();
-  const int64_t full = nb / 2;  // pairs with two real blocks
-  int64_t p = 0;
-  for (; p + 2 <= full; p += 2) {
-    const uint8_t* b = wr + 2 * p * kBytes;
-    _mm_prefetch(reinterpret_cast<const char*>(b) + 1024, _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(b) + 1024 + 64, _MM_HINT_T0);
-    dot_one_pair<NT, kKind>(b, b + kBytes, false, xs, p, acc0, accm);
-    dot_one_pair<NT, kKind>(b + 2 * kBytes, b + 3 * kBytes, false, xs, p + 1, acc1, accm);
+// The pair kinds: two weight rows per call once a token group has 4 or more rows (the activation loads
+// are then shared), one row otherwise (a decode GEMV is bound by the weight stream, not by the ALUs).
+template <Type kKind>
+void run_pairs(const RowsDot& job, int64_t nb) {
+  using Kernel = void (*)(const uint8_t*, size_t, const PairAct* const*, int64_t, float*);
+  static constexpr Kernel k1[] = {dot_pairs_tile<1, 1, kKind>, dot_pairs_tile<2, 1, kKind>, dot_pairs_tile<3, 1, kKind>,
+                                  dot_pairs_tile<4, 1, kKind>, dot_pairs_tile<5, 1, kKind>, dot_pairs_tile<6, 1, kKind>,
+                                  dot_pairs_tile<7, 1, kKind>, dot_pairs_tile<8, 1, kKind>};
+  static constexpr Kernel k2[] = {nullptr, nullptr, nullptr, dot_pairs_tile<4, 2, kKind>, dot_pairs_tile<5, 2, kKind>,
+                                  dot_pairs_tile<6, 2, kKind>, dot_pairs_tile<7, 2, kKind>, dot_pairs_tile<8, 2, kKind>};
+  for (int64_t t0 = 0; t0 < job.n_tokens; t0 += kMaxTile) {
+    const int nt = static_cast<int>(job.n_tokens - t0 < kMaxTile ? job.n_tokens - t0 : kMaxTile);
+    const PairAct* xs[kMaxTile];
+    for (int t = 0; t < nt; ++t) {
+      xs[t] = reinterpret_cast<const PairAct*>(job.act + static_cast<size_t>(t0 + t) * job.act_stride);
+    }
+    float out[2 * kMaxTile];
+    int64_t r = 0;
+    if (k2[nt - 1] != nullptr) {
+      for (; r + 2 <= job.n_rows; r += 2) {
+        k2[nt - 1](job.w + static_cast<size_t>(r) * job.w_stride, job.w_stride, xs, nb, out);
+        for (int t = 0; t < nt; ++t) {
+          job.y[(t0 + t) * job.ldy + r] = out[t];
+          job.y[(t0 + t) * job.ldy + r + 1] = out[nt + t];
+        }
+      }
+    }
+    for (; r < job.n_rows; ++r) {
+      k1[nt - 1](job.w + static_cast<size_t>(r) * job.w_stride, job.w_stride, xs, nb, out);
+      for (int t = 0; t < nt; ++t) job.y[(t0 + t) * job.ldy + r] = out[t];
+    }
   }
-  for (; p < (nb + 1) / 2; ++p) {
-    const uint8_t* b = wr + 2 * p * kBytes;
-    dot_one_pair<NT, kKind>(b, b + kBytes, 2 * p + 1 >= nb, xs, p, acc0, accm);
-  }
-  for (int t = 0; t < NT; ++t) out[t] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[t], acc1[t])) + accm[t];
 }
 
 // K-quants, AVX-512: a zmm holds 64 quants. For Q4_K/Q5_K one load of 64 packed bytes unpacks into the
 // groups (4h, 4h+2) (low nibbles) and (4h+1, 4h+3) (high nibbles), so the activation's 256 values are
-// stored in that order (permute_q8k_for_k4); Q6_K unpacks in natural order. bsums stay in natural order.
+// stored in that order (permute_q8k_for_k4); Q6_K unpacks in natural order. For Q4_K/Q5_K, bsums[j]
+// becomes the sum of the 32 values of group j (j < 8; the mins' granularity) and bsums[8..15] zero.
 void permute_q8k_for_k4(BlockQ8_K* blocks, int64_t n_blocks) {
   for (int64_t b = 0; b < n_blocks; ++b) {
+    int16_t pairs[16] = {};
+    for (int j = 0; j < 8; ++j) pairs[j] = static_cast<int16_t>(blocks[b].bsums[2 * j] + blocks[b].bsums[2 * j + 1]);
+    std::memcpy(blocks[b].bsums, pairs, sizeof pairs);
     int8_t tmp[256];
     std::memcpy(tmp, blocks[b].qs, 256);
     for (int h = 0; h < 2; ++h) {
@@ -653,10 +707,10 @@ void permute_q8k_for_k4(BlockQ8_K* blocks, int64_t n_blocks) {
   }
 }
 
-inline int hsum_epi32_128(__m128i v) {
-  v = _mm_add_epi32(v, _mm_unpackhi_epi64(v, v));
-  v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 1));
-  return _mm_cvtsi128_si32(v);
+inline float hsum128(__m128 s) {
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
 }
 
 template <int NT, bool kFive>
@@ -670,8 +724,11 @@ void dot_q45_k_512(const uint8_t* wr, const BlockQ8_K* const* xs, int64_t nb, fl
       _mm512_set_epi16(6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4),
       _mm512_set_epi16(7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5)};
   __m512 acc[NT];
-  float accm[NT] = {};
-  for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+  __m128 accm[NT];  // the mins' term in float lanes: no horizontal sum per block
+  for (int t = 0; t < NT; ++t) {
+    acc[t] = _mm512_setzero_ps();
+    accm[t] = _mm_setzero_ps();
+  }
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk = wr + b * kBytes;
     _mm_prefetch(reinterpret_cast<const char*>(blk) + 2 * kBytes, _MM_HINT_T0);
@@ -711,13 +768,12 @@ void dot_q45_k_512(const uint8_t* wr, const BlockQ8_K* const* xs, int64_t nb, fl
       sumi0 = _mm512_dpwssd_epi32(sumi0, _mm512_maddubs_epi16(q[2], _mm512_loadu_si512(x.qs + 128)), s[2]);
       sumi1 = _mm512_dpwssd_epi32(sumi1, _mm512_maddubs_epi16(q[3], _mm512_loadu_si512(x.qs + 192)), s[3]);
       const __m512i sumi = _mm512_add_epi32(sumi0, sumi1);
-      const __m256i bs = load256(x.bsums);
-      const __m128i pair_sums = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
-      accm[t] += dmin * x.d * static_cast<float>(hsum_epi32_128(_mm_madd_epi16(mins16, pair_sums)));
+      const __m128i pair_sums = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.bsums));  // see permute_q8k_for_k4
+      accm[t] = _mm_fmadd_ps(_mm_set1_ps(dmin * x.d), _mm_cvtepi32_ps(_mm_madd_epi16(mins16, pair_sums)), accm[t]);
       acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(dw * x.d), _mm512_cvtepi32_ps(sumi), acc[t]);
     }
   }
-  for (int t = 0; t < NT; ++t) out[t] = _mm512_reduce_add_ps(acc[t]) - accm[t];
+  for (int t = 0; t < NT; ++t) out[t] = _mm512_reduce_add_ps(acc[t]) - hsum128(accm[t]);
 }
 
 template <int NT>
@@ -729,8 +785,11 @@ void dot_q6_k_512(const uint8_t* wr, const BlockQ8_K* const* xs, int64_t nb, flo
                                           0, 0, 0, 0, 0, 0, 0, 0);
   const __m512i idx_hi = _mm512_add_epi16(idx_lo, _mm512_set1_epi16(4));
   __m512 acc[NT];
-  float accc[NT] = {};
-  for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+  __m256 accc[NT];  // the −32 offset's term in float lanes: no horizontal sum per block
+  for (int t = 0; t < NT; ++t) {
+    acc[t] = _mm512_setzero_ps();
+    accc[t] = _mm256_setzero_ps();
+  }
   for (int64_t b = 0; b < nb; ++b) {
     _mm_prefetch(reinterpret_cast<const char*>(&w[b + 2]), _MM_HINT_T0);
     const __m256i sc16_256 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].scales)));
@@ -758,13 +817,12 @@ void dot_q6_k_512(const uint8_t* wr, const BlockQ8_K* const* xs, int64_t nb, flo
       sumi1 = _mm512_dpwssd_epi32(sumi1, _mm512_maddubs_epi16(q[3], _mm512_loadu_si512(x.qs + 192)), s[3]);
       const __m512i sumi = _mm512_add_epi32(sumi0, sumi1);
       const __m256i pc = _mm256_madd_epi16(sc16_256, load256(x.bsums));
-      const int corr = hsum_epi32_128(_mm_add_epi32(_mm256_castsi256_si128(pc), _mm256_extracti128_si256(pc, 1)));
       const float d = dw * x.d;
-      accc[t] += d * static_cast<float>(32 * corr);
+      accc[t] = _mm256_fmadd_ps(_mm256_set1_ps(32 * d), _mm256_cvtepi32_ps(pc), accc[t]);
       acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi), acc[t]);
     }
   }
-  for (int t = 0; t < NT; ++t) out[t] = _mm512_reduce_add_ps(acc[t]) - accc[t];
+  for (int t = 0; t < NT; ++t) out[t] = _mm512_reduce_add_ps(acc[t]) - hsum(accc[t]);
 }
 #endif  // HWY_AVX3_DL
 
@@ -838,11 +896,11 @@ void rows_dot_target(const RowsDot& job) {
   const int64_t nb32 = job.ne0 / kQK, nbk = job.ne0 / kQKK;
 #if HWY_TARGET == HWY_AVX3_DL
   switch (job.type) {
-    case Type::Q8_0: OCCAM_ROWS(PairAct, dot_pairs, , Type::Q8_0)(job, nb32); return;
-    case Type::Q4_0: OCCAM_ROWS(PairAct, dot_pairs, , Type::Q4_0)(job, nb32); return;
-    case Type::Q4_1: OCCAM_ROWS(PairAct, dot_pairs, , Type::Q4_1)(job, nb32); return;
-    case Type::Q5_0: OCCAM_ROWS(PairAct, dot_pairs, , Type::Q5_0)(job, nb32); return;
-    case Type::Q5_1: OCCAM_ROWS(PairAct, dot_pairs, , Type::Q5_1)(job, nb32); return;
+    case Type::Q8_0: run_pairs<Type::Q8_0>(job, nb32); return;
+    case Type::Q4_0: run_pairs<Type::Q4_0>(job, nb32); return;
+    case Type::Q4_1: run_pairs<Type::Q4_1>(job, nb32); return;
+    case Type::Q5_0: run_pairs<Type::Q5_0>(job, nb32); return;
+    case Type::Q5_1: run_pairs<Type::Q5_1>(job, nb32); return;
     case Type::Q4_K: OCCAM_ROWS(BlockQ8_K, dot_q45_k_512, , false)(job, nbk); return;
     case Type::Q5_K: OCCAM_ROWS(BlockQ8_K, dot_q45_k_512, , true)(job, nbk); return;
     case Type::Q6_K: OCCAM_ROWS(BlockQ8_K, dot_q6_k_512)(job, nbk); return;
