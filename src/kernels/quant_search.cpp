@@ -2,6 +2,7 @@
 // the output bytes match llama-quantize (ggml-quants.c is built without FMA: no contraction here either).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "kernels/detail/blocks.h"
 #include "kernels/detail/quant_search.h"
@@ -156,6 +157,54 @@ float make_qx_quants(int n, int nmax, const float* x, int8_t* L, int rmse_type, 
     }
   }
   return scale;
+}
+
+void quantize_k_superblock(const float* x, int nmax, float rmin, int nstep, uint8_t* scales, uint16_t* d,
+                           uint16_t* dmin, uint8_t* L) {
+  constexpr int kGroups = kQKK / 32;
+  uint8_t Laux[32];
+  float weights[32];
+  float mins[kGroups];
+  float group_scales[kGroups];
+  float max_scale = 0, max_min = 0;
+  for (int j = 0; j < kGroups; ++j) {
+    float sum_x2 = 0;
+    for (int l = 0; l < 32; ++l) sum_x2 += x[32 * j + l] * x[32 * j + l];
+    const float av_x = std::sqrt(sum_x2 / 32);
+    for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(x[32 * j + l]);
+    group_scales[j] = make_qkx2_quants(32, nmax, x + 32 * j, weights, L + 32 * j, &mins[j], Laux, rmin, 0.1f,
+                                       nstep, false);
+    if (group_scales[j] > max_scale) max_scale = group_scales[j];
+    if (mins[j] > max_min) max_min = mins[j];
+  }
+  const float inv_scale = max_scale > 0 ? 63.f / max_scale : 0.f;
+  const float inv_min = max_min > 0 ? 63.f / max_min : 0.f;
+  std::memset(scales, 0, 12);
+  for (int j = 0; j < kGroups; ++j) {
+    const uint8_t ls = static_cast<uint8_t>(std::min(63, nearest_int(inv_scale * group_scales[j])));
+    const uint8_t lm = static_cast<uint8_t>(std::min(63, nearest_int(inv_min * mins[j])));
+    if (j < 4) {
+      scales[j] = ls;
+      scales[j + 4] = lm;
+    } else {
+      scales[j + 4] = static_cast<uint8_t>((ls & 0xF) | ((lm & 0xF) << 4));
+      scales[j - 4] |= static_cast<uint8_t>((ls >> 4) << 6);
+      scales[j] |= static_cast<uint8_t>((lm >> 4) << 6);
+    }
+  }
+  *d = f2h(max_scale / 63.f);
+  *dmin = f2h(max_min / 63.f);
+  for (int j = 0; j < kGroups; ++j) {
+    uint8_t sc, m;
+    scale_min_k4(j, scales, &sc, &m);
+    const float dj = h2f(*d) * sc;
+    if (dj == 0.0f) continue;
+    const float dm = h2f(*dmin) * m;
+    for (int ii = 0; ii < 32; ++ii) {
+      const int l = nearest_int((x[32 * j + ii] + dm) / dj);
+      L[32 * j + ii] = static_cast<uint8_t>(std::max(0, std::min(nmax, l)));
+    }
+  }
 }
 
 }  // namespace occam::kernels::detail

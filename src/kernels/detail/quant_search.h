@@ -14,4 +14,11 @@ float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, ui
 // weights each value by x², and 18 candidate scales −(nmax + 0.1·is)/max are tried. Returns scale.
 float make_qx_quants(int n, int nmax, const float* x, int8_t* L, int rmse_type, const float* qw);
 
+// The super-block step shared by Q4_K and Q5_K (quantize_row_q{4,5}_K_ref): per 32-group
+// make_qkx2_quants(32, nmax, weights = rms + |x|, rmin, 0.1, nstep), the 8 scales and mins quantized
+// to 6 bits against their maxima and packed into `scales` (12 bytes), then the 256 levels in `L`
+// recomputed from the rounded scales. Writes the f16 super-block scale and min to `d` / `dmin`.
+void quantize_k_superblock(const float* x, int nmax, float rmin, int nstep, uint8_t* scales, uint16_t* d,
+                           uint16_t* dmin, uint8_t* L);
+
 }  // namespace occam::kernels::detail
