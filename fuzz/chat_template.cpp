@@ -1,3 +1,4 @@
+// fuzz-deps: core gguf tokenizer
 // libFuzzer target: arbitrary template source through the chat-template parser and renderer, with a fixed
 // conversation (system, user, assistant tool call, tool result; tools; extra variables) and tight
 // limits on output size and work, so that loops, recursion and string growth stay bounded. Checks that

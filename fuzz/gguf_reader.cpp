@@ -1,3 +1,4 @@
+// fuzz-deps: core gguf
 // libFuzzer target: arbitrary bytes through gguf::File::open_bytes. Checks:
 //   - nothing crashes, leaks or reads outside the input (ASan/UBSan);
 //   - a file that validates can be read completely: every metadata value (recursively, every array

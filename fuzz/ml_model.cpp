@@ -1,3 +1,4 @@
+// fuzz-deps: core ml
 // libFuzzer target for the classifier model-file reader (ml::Classifier::from_bytes). In fuzz
 // builds the payload checksum is not enforced (OCCAM_FUZZING), so mutations reach every field.
 // A loaded model must also predict without crashing.

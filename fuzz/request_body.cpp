@@ -1,3 +1,4 @@
+// fuzz-deps: core gguf kernels engine tokenizer backends server
 // libFuzzer: request-body parsing of the gateway (chat, completions, embeddings), the JSON-schema checks
 // it runs on response_format / tool parameters, and validating the body against its own schema.
 // The first byte picks the parser; the rest is the body.

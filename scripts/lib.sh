@@ -22,4 +22,6 @@ build_preset() {
   rm -f "$log"
 }
 
-step() { printf '\n== %s\n' "$*"; }
+OCCAM_T0="${OCCAM_T0:-$(date +%s)}"
+# step TITLE: a section header with the seconds elapsed since the script started.
+step() { printf '\n== %s (t=%ss)\n' "$*" "$(( $(date +%s) - OCCAM_T0 ))"; }
