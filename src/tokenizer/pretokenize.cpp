@@ -13,167 +13,143 @@ using unicode::flags;
 constexpr uint32_t kOutOfRange = 0xFFFFFFFF;
 constexpr uint16_t kWordClasses = unicode::kWhitespace | unicode::kLetter | unicode::kNumber;
 
+// Calls fn(begin, end) for each fragment of the code-point array; `lengths` are the fragments' sizes.
+template <typename Fn>
+void for_each_fragment(const std::vector<uint32_t>& lengths, Fn fn) {
+  size_t start = 0;
+  for (uint32_t length : lengths) {
+    fn(start, start + length);
+    start += length;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The two splitters llama.cpp implements by hand (unicode_regex_split_custom_gpt2 / _llama3), with the
 // same quirks: flags 0 outside the current fragment, and their own reading of (?!\S).
 
+// One fragment as the hand-written splitters see it: code points and flags read as "nothing" outside
+// [begin, end), and pieces emitted from where the previous one ended.
+class Fragment {
+ public:
+  Fragment(const std::vector<uint32_t>& cpts, size_t begin, size_t end, std::vector<uint32_t>& out)
+      : cpts_(cpts), begin_(begin), end_(end), last_(begin), out_(out) {}
+  size_t end() const { return end_; }
+  uint32_t cpt(size_t pos) const { return inside(pos) ? cpts_[pos] : kOutOfRange; }
+  uint16_t flags_at(size_t pos) const { return inside(pos) ? flags(cpts_[pos]) : 0; }
+  // Emits the piece [last emitted end, to) if not empty; returns its length.
+  size_t emit(size_t to) {
+    const size_t len = to - last_;
+    if (len > 0) out_.push_back(static_cast<uint32_t>(len));
+    last_ = to;
+    return len;
+  }
+
+ private:
+  bool inside(size_t pos) const { return pos >= begin_ && pos < end_; }
+  const std::vector<uint32_t>& cpts_;
+  size_t begin_, end_, last_;
+  std::vector<uint32_t>& out_;
+};
+
+// 's|'t|'re|'ve|'m|'ll|'d at pos (case-insensitively when `fold`, as llama3's (?i:...)): its length or 0.
+size_t contraction_at(const Fragment& f, size_t pos, bool fold) {
+  if (f.cpt(pos) != '\'' || pos + 1 >= f.end()) return 0;
+  auto at = [&](size_t p) { return fold ? unicode::to_lower(f.cpt(p)) : f.cpt(p); };
+  const uint32_t next = at(pos + 1);
+  if (next == 's' || next == 't' || next == 'm' || next == 'd') return 2;
+  if (pos + 2 >= f.end()) return 0;
+  const uint32_t next2 = at(pos + 2);
+  const bool two =
+      (next == 'r' && next2 == 'e') || (next == 'v' && next2 == 'e') || (next == 'l' && next2 == 'l');
+  return two ? 3 : 0;
+}
+
+// \s+(?!\S)|\s+|. at pos, the alternatives both splitters end with: returns the position after it.
+size_t whitespace_or_one(const Fragment& f, size_t pos) {
+  size_t n_ws = 0;
+  while (f.flags_at(pos + n_ws) & unicode::kWhitespace) ++n_ws;
+  if (n_ws > 1 && f.cpt(pos + n_ws) != kOutOfRange) return pos + n_ws - 1;  // leave one space to the word
+  return pos + std::max<size_t>(n_ws, 1);
+}
+
 // 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 void split_gpt2(const std::vector<uint32_t>& cpts, const std::vector<uint32_t>& in,
                 std::vector<uint32_t>& out) {
-  size_t start = 0;
-  for (uint32_t length : in) {
-    const size_t ini = start, end = start + length;
-    start = end;
-    auto cpt_at = [&](size_t pos) { return pos >= ini && pos < end ? cpts[pos] : kOutOfRange; };
-    auto flags_at = [&](size_t pos) -> uint16_t { return pos >= ini && pos < end ? flags(cpts[pos]) : 0; };
-    size_t prev_end = ini;
-    auto add = [&](size_t to) {
-      const size_t len = to - prev_end;
-      if (len > 0) out.push_back(static_cast<uint32_t>(len));
-      prev_end = to;
-      return len;
+  for_each_fragment(in, [&](size_t begin, size_t end) {
+    Fragment frag(cpts, begin, end, out);
+    // ` ?X+` for a class given as a predicate on flags.
+    auto space_opt_run = [&](size_t& pos, uint32_t cpt, auto in_class) {
+      uint16_t f2 = cpt == ' ' ? frag.flags_at(pos + 1) : frag.flags_at(pos);
+      if (!in_class(f2)) return false;
+      pos += (cpt == ' ');
+      while (in_class(f2)) f2 = frag.flags_at(++pos);
+      frag.emit(pos);
+      return true;
     };
-    for (size_t pos = ini; pos < end;) {
-      const uint32_t cpt = cpt_at(pos);
-      const uint16_t f = flags_at(pos);
-      if (cpt == '\'' && pos + 1 < end) {
-        const uint32_t next = cpt_at(pos + 1);
-        if (next == 's' || next == 't' || next == 'm' || next == 'd') {
-          pos += add(pos + 2);
-          continue;
-        }
-        if (pos + 2 < end) {
-          const uint32_t next2 = cpt_at(pos + 2);
-          if ((next == 'r' && next2 == 'e') || (next == 'v' && next2 == 'e') ||
-              (next == 'l' && next2 == 'l')) {
-            pos += add(pos + 3);
-            continue;
-          }
-        }
-      }
-      uint16_t f2 = cpt == ' ' ? flags_at(pos + 1) : f;
-      if (f2 & unicode::kLetter) {
-        pos += (cpt == ' ');
-        while (f2 & unicode::kLetter) f2 = flags_at(++pos);
-        add(pos);
+    for (size_t pos = begin; pos < end;) {
+      const uint32_t cpt = frag.cpt(pos);
+      if (const size_t len = contraction_at(frag, pos, false)) {
+        pos += frag.emit(pos + len);
         continue;
       }
-      if (f2 & unicode::kNumber) {
-        pos += (cpt == ' ');
-        while (f2 & unicode::kNumber) f2 = flags_at(++pos);
-        add(pos);
-        continue;
-      }
-      if (!(f2 & kWordClasses) && f2 != 0) {
-        pos += (cpt == ' ');
-        while (!(f2 & kWordClasses) && f2 != 0) f2 = flags_at(++pos);
-        add(pos);
-        continue;
-      }
-      size_t n_ws = 0;
-      while (flags_at(pos + n_ws) & unicode::kWhitespace) ++n_ws;
-      if (n_ws > 1 && cpt_at(pos + n_ws) != kOutOfRange) {
-        pos += n_ws - 1;
-        add(pos);
-        continue;
-      }
-      if (n_ws > 0) {
-        pos += n_ws;
-        add(pos);
-        continue;
-      }
-      add(++pos);
+      if (space_opt_run(pos, cpt, [](uint16_t f) { return (f & unicode::kLetter) != 0; })) continue;
+      if (space_opt_run(pos, cpt, [](uint16_t f) { return (f & unicode::kNumber) != 0; })) continue;
+      if (space_opt_run(pos, cpt, [](uint16_t f) { return !(f & kWordClasses) && f != 0; })) continue;
+      pos = whitespace_or_one(frag, pos);
+      frag.emit(pos);
     }
-  }
+  });
 }
 
 // (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
 //  ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
 void split_llama3(const std::vector<uint32_t>& cpts, const std::vector<uint32_t>& in,
                   std::vector<uint32_t>& out) {
-  size_t start = 0;
-  for (uint32_t length : in) {
-    const size_t ini = start, end = start + length;
-    start = end;
-    auto cpt_at = [&](size_t pos) { return pos >= ini && pos < end ? cpts[pos] : kOutOfRange; };
-    auto flags_at = [&](size_t pos) -> uint16_t { return pos >= ini && pos < end ? flags(cpts[pos]) : 0; };
-    size_t prev_end = ini;
-    auto add = [&](size_t to) {
-      const size_t len = to - prev_end;
-      if (len > 0) out.push_back(static_cast<uint32_t>(len));
-      prev_end = to;
-      return len;
-    };
-    for (size_t pos = ini; pos < end;) {
-      const uint32_t cpt = cpt_at(pos);
-      const uint16_t f = flags_at(pos);
-      if (cpt == '\'' && pos + 1 < end) {
-        const uint32_t next = unicode::to_lower(cpt_at(pos + 1));
-        if (next == 's' || next == 't' || next == 'm' || next == 'd') {
-          pos += add(pos + 2);
-          continue;
-        }
-        if (pos + 2 < end) {
-          const uint32_t next2 = unicode::to_lower(cpt_at(pos + 2));
-          if ((next == 'r' && next2 == 'e') || (next == 'v' && next2 == 'e') ||
-              (next == 'l' && next2 == 'l')) {
-            pos += add(pos + 3);
-            continue;
-          }
-        }
+  auto is_rn = [](uint32_t c) { return c == '\r' || c == '\n'; };
+  for_each_fragment(in, [&](size_t begin, size_t end) {
+    Fragment frag(cpts, begin, end, out);
+    for (size_t pos = begin; pos < end;) {
+      const uint32_t cpt = frag.cpt(pos);
+      const uint16_t f = frag.flags_at(pos);
+      if (const size_t len = contraction_at(frag, pos, true)) {
+        pos += frag.emit(pos + len);
+        continue;
       }
-      if (!(cpt == '\r' || cpt == '\n' || (f & unicode::kNumber))) {
-        if ((f & unicode::kLetter) || (flags_at(pos + 1) & unicode::kLetter)) {
-          ++pos;
-          while (flags_at(pos) & unicode::kLetter) ++pos;
-          add(pos);
-          continue;
-        }
+      if (!is_rn(cpt) && !(f & unicode::kNumber) &&
+          ((f & unicode::kLetter) || (frag.flags_at(pos + 1) & unicode::kLetter))) {
+        ++pos;
+        while (frag.flags_at(pos) & unicode::kLetter) ++pos;
+        frag.emit(pos);
+        continue;
       }
       if (f & unicode::kNumber) {
         size_t first = pos;
-        while (flags_at(pos) & unicode::kNumber) {
+        while (frag.flags_at(pos) & unicode::kNumber) {
           if (++pos - first >= 3) {
-            add(pos);
+            frag.emit(pos);
             first = pos;
           }
         }
-        add(pos);
+        frag.emit(pos);
         continue;
       }
-      uint16_t f2 = cpt == ' ' ? flags_at(pos + 1) : f;
+      uint16_t f2 = cpt == ' ' ? frag.flags_at(pos + 1) : f;
       if (!(f2 & kWordClasses) && f != 0) {
         pos += (cpt == ' ');
-        while (!(f2 & kWordClasses) && f2 != 0) f2 = flags_at(++pos);
-        uint32_t c2 = cpt_at(pos);
-        while (c2 == '\r' || c2 == '\n') c2 = cpt_at(++pos);
-        add(pos);
+        while (!(f2 & kWordClasses) && f2 != 0) f2 = frag.flags_at(++pos);
+        while (is_rn(frag.cpt(pos))) ++pos;
+        frag.emit(pos);
         continue;
       }
       size_t n_ws = 0, last_rn_end = 0;
-      while (flags_at(pos + n_ws) & unicode::kWhitespace) {
-        const uint32_t c2 = cpt_at(pos + n_ws);
-        if (c2 == '\r' || c2 == '\n') last_rn_end = pos + n_ws + 1;
+      while (frag.flags_at(pos + n_ws) & unicode::kWhitespace) {
+        if (is_rn(frag.cpt(pos + n_ws))) last_rn_end = pos + n_ws + 1;
         ++n_ws;
       }
-      if (last_rn_end > 0) {
-        pos = last_rn_end;
-        add(pos);
-        continue;
-      }
-      if (n_ws > 1 && cpt_at(pos + n_ws) != kOutOfRange) {
-        pos += n_ws - 1;
-        add(pos);
-        continue;
-      }
-      if (n_ws > 0) {
-        pos += n_ws;
-        add(pos);
-        continue;
-      }
-      add(++pos);
+      pos = last_rn_end > 0 ? last_rn_end : whitespace_or_one(frag, pos);
+      frag.emit(pos);
     }
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,11 +158,8 @@ void split_llama3(const std::vector<uint32_t>& cpts, const std::vector<uint32_t>
 
 template <typename Match>
 void split_regex(const std::vector<uint32_t>& in, std::vector<uint32_t>& out, Match match) {
-  size_t start = 0;
-  for (uint32_t length : in) {
-    const size_t ini = start, end = start + length;
-    start = end;
-    size_t pos = ini, last = ini;
+  for_each_fragment(in, [&](size_t begin, size_t end) {
+    size_t pos = begin, last = begin;
     while (pos < end) {
       const size_t len = match(pos, end);
       if (len == 0) {
@@ -199,7 +172,7 @@ void split_regex(const std::vector<uint32_t>& in, std::vector<uint32_t>& out, Ma
       last = pos;
     }
     if (last < end) out.push_back(static_cast<uint32_t>(end - last));
-  }
+  });
 }
 
 // Collapsed text (see pretokenize.h): one byte per code point.
@@ -251,8 +224,9 @@ bool w_space(uint32_t c) {
   return c == ' ' || (c >= 0x09 && c <= 0x0D);
 }
 
-template <typename Pred>
-size_t run(const std::vector<uint8_t>& c, size_t pos, size_t end, Pred pred) {
+// The length of the run of elements satisfying pred from pos.
+template <typename T, typename Pred>
+size_t match_run(const std::vector<T>& c, size_t pos, size_t end, Pred pred) {
   size_t p = pos;
   while (p < end && pred(c[p])) ++p;
   return p - pos;
@@ -274,18 +248,18 @@ size_t match_qwen2(const std::vector<uint8_t>& c, size_t pos, size_t end) {
     }
   }
   const auto u0 = static_cast<uint8_t>(c0);
-  if (c_letter(u0)) return run(c, pos, end, c_letter);
+  if (c_letter(u0)) return match_run(c, pos, end, c_letter);
   if (u0 != '\r' && u0 != '\n' && !c_number(u0) && pos + 1 < end && c_letter(c[pos + 1])) {
-    return 1 + run(c, pos + 1, end, c_letter);
+    return 1 + match_run(c, pos + 1, end, c_letter);
   }
   if (c_number(u0)) return 1;
   const size_t lead = u0 == ' ' ? 1 : 0;
   if (pos + lead < end && c_other(c[pos + lead])) {
-    size_t len = lead + run(c, pos + lead, end, c_other);
-    len += run(c, pos + len, end, [](uint8_t x) { return x == '\r' || x == '\n'; });
+    size_t len = lead + match_run(c, pos + lead, end, c_other);
+    len += match_run(c, pos + len, end, [](uint8_t x) { return x == '\r' || x == '\n'; });
     return len;
   }
-  const size_t n_ws = run(c, pos, end, c_space);
+  const size_t n_ws = match_run(c, pos, end, c_space);
   if (n_ws == 0) return 0;
   for (size_t k = n_ws; k > 0; --k) {  // \s*[\r\n]+ ends after the last \r or \n of the run
     if (c[pos + k - 1] == '\r' || c[pos + k - 1] == '\n') return k;
@@ -335,40 +309,19 @@ bool deepseek_cjk(uint32_t c) {
 // \s?X+ over a view where \s is `space`.
 template <typename T, typename Space, typename Pred>
 size_t match_space_opt_run(const std::vector<T>& c, size_t pos, size_t end, Space space, Pred pred) {
-  if (space(c[pos]) && pos + 1 < end && pred(c[pos + 1])) {
-    size_t p = pos + 1;
-    while (p < end && pred(c[p])) ++p;
-    return p - pos;
-  }
-  size_t p = pos;
-  while (p < end && pred(c[p])) ++p;
-  return p - pos;
-}
-
-template <typename T, typename Pred>
-size_t match_run(const std::vector<T>& c, size_t pos, size_t end, Pred pred) {
-  size_t p = pos;
-  while (p < end && pred(c[p])) ++p;
-  return p - pos;
+  if (space(c[pos]) && pos + 1 < end && pred(c[pos + 1])) return 1 + match_run(c, pos + 1, end, pred);
+  return match_run(c, pos, end, pred);
 }
 
 // \s+$ : only the trailing whitespace run of each fragment can match.
 void split_trailing_space(const std::vector<uint32_t>& w, const std::vector<uint32_t>& in,
                           std::vector<uint32_t>& out) {
-  size_t start = 0;
-  for (uint32_t length : in) {
-    const size_t ini = start, end = start + length;
-    start = end;
+  for_each_fragment(in, [&](size_t begin, size_t end) {
     size_t t = end;
-    while (t > ini && w_space(w[t - 1])) --t;
-    if (t > ini) out.push_back(static_cast<uint32_t>(t - ini));
+    while (t > begin && w_space(w[t - 1])) --t;
+    if (t > begin) out.push_back(static_cast<uint32_t>(t - begin));
     if (t < end) out.push_back(static_cast<uint32_t>(end - t));
-  }
-}
-
-void swap_into(std::vector<uint32_t>& offsets, std::vector<uint32_t>& next) {
-  offsets.swap(next);
-  next.clear();
+  });
 }
 
 }  // namespace
@@ -416,28 +369,32 @@ void pretokenize(PreTokenizer pre, const std::vector<uint32_t>& cpts, std::vecto
     }
   };
   auto is_rn = [](uint32_t c) { return c == '\r' || c == '\n'; };
+  // Each pass splits every current fragment further, as llama.cpp applies its regexes in turn.
+  auto pass = [&](auto split) {
+    split(offsets, next);
+    offsets.swap(next);
+    next.clear();
+  };
+  auto regex_pass = [&](auto match) {
+    pass([&](const auto& in, auto& out) { split_regex(in, out, match); });
+  };
+  auto gpt2_pass = [&] { pass([&](const auto& in, auto& out) { split_gpt2(cpts, in, out); }); };
 
   switch (pre) {
     case PreTokenizer::gpt2:
-      split_gpt2(cpts, offsets, next);
-      swap_into(offsets, next);
+      gpt2_pass();
       break;
     case PreTokenizer::llama3:
-      split_llama3(cpts, offsets, next);
-      swap_into(offsets, next);
+      pass([&](const auto& in, auto& out) { split_llama3(cpts, in, out); });
       break;
     case PreTokenizer::qwen2:
       need_collapsed();
-      split_regex(offsets, next, [&](size_t pos, size_t end) { return match_qwen2(collapsed, pos, end); });
-      swap_into(offsets, next);
+      regex_pass([&](size_t pos, size_t end) { return match_qwen2(collapsed, pos, end); });
       break;
     case PreTokenizer::starcoder:  // "\p{N}", then GPT-2's
       need_collapsed();
-      split_regex(offsets, next,
-                  [&](size_t pos, size_t) -> size_t { return c_number(collapsed[pos]) ? 1 : 0; });
-      swap_into(offsets, next);
-      split_gpt2(cpts, offsets, next);
-      swap_into(offsets, next);
+      regex_pass([&](size_t pos, size_t) -> size_t { return c_number(collapsed[pos]) ? 1 : 0; });
+      gpt2_pass();
       break;
     case PreTokenizer::falcon:    // "[\p{P}\$\+<=>\^~\|`]+", GPT-2's, "[0-9][0-9][0-9]"
     case PreTokenizer::fallback:  // "[\p{P}\$\+<=>\^~\|]+", GPT-2's, "\p{N}+", "[0-9][0-9][0-9]"
@@ -448,64 +405,42 @@ void pretokenize(PreTokenizer pre, const std::vector<uint32_t>& cpts, std::vecto
         return c_punct(x) || x == '$' || x == '+' || x == '<' || x == '=' || x == '>' || x == '^' ||
                x == '~' || x == '|' || (backtick && x == '`');
       };
-      split_regex(offsets, next,
-                  [&](size_t pos, size_t end) { return match_run(collapsed, pos, end, punct); });
-      swap_into(offsets, next);
-      split_gpt2(cpts, offsets, next);
-      swap_into(offsets, next);
+      regex_pass([&](size_t pos, size_t end) { return match_run(collapsed, pos, end, punct); });
+      gpt2_pass();
       if (pre == PreTokenizer::fallback) {
-        split_regex(offsets, next,
-                    [&](size_t pos, size_t end) { return match_run(collapsed, pos, end, c_number); });
-        swap_into(offsets, next);
+        regex_pass([&](size_t pos, size_t end) { return match_run(collapsed, pos, end, c_number); });
       }
-      split_regex(offsets, next, [&](size_t pos, size_t end) -> size_t {
+      regex_pass([&](size_t pos, size_t end) -> size_t {
         auto digit = [&](size_t p) { return cpts[p] >= '0' && cpts[p] <= '9'; };
         return pos + 3 <= end && digit(pos) && digit(pos + 1) && digit(pos + 2) ? 3 : 0;
       });
-      swap_into(offsets, next);
       break;
     }
     case PreTokenizer::deepseek_llm:
       need_wide();
       need_collapsed();
-      split_regex(offsets, next, [&](size_t pos, size_t) -> size_t { return is_rn(wide[pos]) ? 1 : 0; });
-      swap_into(offsets, next);
-      split_regex(offsets, next, [&](size_t pos, size_t end) {
+      regex_pass([&](size_t pos, size_t) -> size_t { return is_rn(wide[pos]) ? 1 : 0; });
+      regex_pass([&](size_t pos, size_t end) {
         return match_space_opt_run(wide, pos, end, w_space, deepseek_letter);
       });
-      swap_into(offsets, next);
-      split_regex(offsets, next, [&](size_t pos, size_t end) {
+      regex_pass([&](size_t pos, size_t end) {
         return match_space_opt_run(wide, pos, end, w_space, deepseek_punct);
       });
-      swap_into(offsets, next);
-      split_trailing_space(wide, offsets, next);
-      swap_into(offsets, next);
-      split_regex(offsets, next,
-                  [&](size_t pos, size_t end) { return match_run(wide, pos, end, deepseek_cjk); });
-      swap_into(offsets, next);
-      split_regex(offsets, next,
-                  [&](size_t pos, size_t end) { return match_run(collapsed, pos, end, c_number); });
-      swap_into(offsets, next);
+      pass([&](const auto& in, auto& out) { split_trailing_space(wide, in, out); });
+      regex_pass([&](size_t pos, size_t end) { return match_run(wide, pos, end, deepseek_cjk); });
+      regex_pass([&](size_t pos, size_t end) { return match_run(collapsed, pos, end, c_number); });
       break;
     case PreTokenizer::deepseek_coder:
       need_wide();
       need_collapsed();
-      split_regex(offsets, next, [&](size_t pos, size_t) -> size_t { return is_rn(wide[pos]) ? 1 : 0; });
-      swap_into(offsets, next);
-      split_regex(offsets, next, [&](size_t pos, size_t end) {
+      regex_pass([&](size_t pos, size_t) -> size_t { return is_rn(wide[pos]) ? 1 : 0; });
+      regex_pass([&](size_t pos, size_t end) {
         return match_space_opt_run(collapsed, pos, end, c_space, c_letter);
       });
-      swap_into(offsets, next);
-      split_regex(offsets, next, [&](size_t pos, size_t end) {
-        return match_space_opt_run(collapsed, pos, end, c_space, c_punct);
-      });
-      swap_into(offsets, next);
-      split_regex(offsets, next,
-                  [&](size_t pos, size_t end) { return match_run(wide, pos, end, deepseek_cjk); });
-      swap_into(offsets, next);
-      split_regex(offsets, next,
-                  [&](size_t pos, size_t) -> size_t { return c_number(collapsed[pos]) ? 1 : 0; });
-      swap_into(offsets, next);
+      regex_pass(
+          [&](size_t pos, size_t end) { return match_space_opt_run(collapsed, pos, end, c_space, c_punct); });
+      regex_pass([&](size_t pos, size_t end) { return match_run(wide, pos, end, deepseek_cjk); });
+      regex_pass([&](size_t pos, size_t) -> size_t { return c_number(collapsed[pos]) ? 1 : 0; });
       break;
   }
   lengths.insert(lengths.end(), offsets.begin(), offsets.end());
