@@ -78,20 +78,28 @@ class Parser {
 
   static std::string describe(const Token& t) {
     switch (t.kind) {
-      case TokenKind::text: return "template data";
-      case TokenKind::variable_begin: return "begin of print statement";
-      case TokenKind::variable_end: return "end of print statement";
-      case TokenKind::block_begin: return "begin of statement block";
-      case TokenKind::block_end: return "end of statement block";
-      case TokenKind::eof: return "end of template";
-      case TokenKind::string: return "string";
-      default: return "'" + t.value + "'";
+      case TokenKind::text:
+        return "template data";
+      case TokenKind::variable_begin:
+        return "begin of print statement";
+      case TokenKind::variable_end:
+        return "end of print statement";
+      case TokenKind::block_begin:
+        return "begin of statement block";
+      case TokenKind::block_end:
+        return "end of statement block";
+      case TokenKind::eof:
+        return "end of template";
+      case TokenKind::string:
+        return "string";
+      default:
+        return "'" + t.value + "'";
     }
   }
 
   static Error fail(Pos pos, std::string_view message) {
-    return make_error(ErrorCode::invalid_argument, "template:{}:{}: TemplateSyntaxError: {}", pos.line, pos.column,
-                      message);
+    return make_error(ErrorCode::invalid_argument, "template:{}:{}: TemplateSyntaxError: {}", pos.line,
+                      pos.column, message);
   }
 
   Status expect_op(std::string_view op) {
@@ -110,7 +118,8 @@ class Parser {
     return fail(cur().pos, fmt::format("expected end of statement block, got {}", describe(cur())));
   }
   Result<std::string> expect_identifier() {
-    if (cur().kind != TokenKind::name) return fail(cur().pos, fmt::format("expected a name, got {}", describe(cur())));
+    if (cur().kind != TokenKind::name)
+      return fail(cur().pos, fmt::format("expected a name, got {}", describe(cur())));
     std::string name = cur().value;
     advance();
     return name;
@@ -172,7 +181,8 @@ class Parser {
     }
     if (end_names.size() > 0) {
       std::string expected;
-      for (std::string_view end : end_names) expected += (expected.empty() ? "'" : " or '") + std::string(end) + "'";
+      for (std::string_view end : end_names)
+        expected += (expected.empty() ? "'" : " or '") + std::string(end) + "'";
       return fail(cur().pos, fmt::format("unexpected end of template, expected {}", expected));
     }
     return body;
@@ -197,10 +207,12 @@ class Parser {
       OCCAM_TRY(expect_block_end());
       return make_stmt(tag == "break" ? StmtKind::break_ : StmtKind::continue_, pos);
     }
-    static constexpr std::string_view unsupported[] = {"block", "extends", "include", "import", "from",
-                                                       "autoescape", "do", "trans", "pluralize"};
+    static constexpr std::string_view unsupported[] = {"block",      "extends", "include", "import",   "from",
+                                                       "autoescape", "do",      "trans",   "pluralize"};
     for (std::string_view u : unsupported) {
-      if (tag == u) return make_error(ErrorCode::unsupported, "template:{}:{}: unsupported tag '{}'", pos.line, pos.column, tag);
+      if (tag == u)
+        return make_error(ErrorCode::unsupported, "template:{}:{}: unsupported tag '{}'", pos.line,
+                          pos.column, tag);
     }
     if (tag.starts_with("end") || tag == "elif" || tag == "else") {
       return fail(pos, fmt::format("unexpected tag '{}'", tag));
@@ -236,8 +248,8 @@ class Parser {
       OCCAM_ASSIGN_OR_RETURN(s->filter, parse_expression(true));
     }
     if (is_name("recursive")) {
-      return make_error(ErrorCode::unsupported, "template:{}:{}: unsupported recursive for loop", cur().pos.line,
-                        cur().pos.column);
+      return make_error(ErrorCode::unsupported, "template:{}:{}: unsupported recursive for loop",
+                        cur().pos.line, cur().pos.column);
     }
     OCCAM_TRY(expect_block_end());
     ++loop_depth_;
@@ -378,7 +390,8 @@ class Parser {
   // Names (or tuples of names) to assign; `ns.attr` when with_namespace.
   Result<ExprPtr> parse_assign_target(bool with_tuple, bool with_namespace,
                                       std::initializer_list<std::string_view> extra_end) {
-    if (with_namespace && cur().kind == TokenKind::name && peek().kind == TokenKind::op && peek().value == ".") {
+    if (with_namespace && cur().kind == TokenKind::name && peek().kind == TokenKind::op &&
+        peek().value == ".") {
       auto e = make_expr(ExprKind::attribute, cur().pos);
       auto base = make_expr(ExprKind::name, cur().pos);
       base->name = cur().value;
@@ -400,8 +413,8 @@ class Parser {
 
   Status check_assignable(const Expr& e) {
     if (e.kind == ExprKind::name) {
-      if (e.name == "true" || e.name == "false" || e.name == "none" || e.name == "True" || e.name == "False" ||
-          e.name == "None") {
+      if (e.name == "true" || e.name == "false" || e.name == "none" || e.name == "True" ||
+          e.name == "False" || e.name == "None") {
         return fail(e.pos, fmt::format("cannot assign to '{}'", e.name));
       }
       return ok_status();
@@ -415,7 +428,8 @@ class Parser {
 
   bool is_tuple_end(std::initializer_list<std::string_view> extra_end) const {
     const Token& t = cur();
-    if (t.kind == TokenKind::variable_end || t.kind == TokenKind::block_end || t.kind == TokenKind::eof) return true;
+    if (t.kind == TokenKind::variable_end || t.kind == TokenKind::block_end || t.kind == TokenKind::eof)
+      return true;
     if (t.kind == TokenKind::op && t.value == ")") return true;
     if (t.kind == TokenKind::name) {
       for (std::string_view end : extra_end) {
@@ -425,8 +439,8 @@ class Parser {
     return false;
   }
 
-  Result<ExprPtr> parse_tuple(bool simplified, bool with_condexpr, std::initializer_list<std::string_view> extra_end,
-                              bool explicit_parentheses) {
+  Result<ExprPtr> parse_tuple(bool simplified, bool with_condexpr,
+                              std::initializer_list<std::string_view> extra_end, bool explicit_parentheses) {
     const Pos pos = cur().pos;
     std::vector<ExprPtr> items;
     bool is_tuple = false;
@@ -448,7 +462,8 @@ class Parser {
     }
     if (!is_tuple) {
       if (!items.empty()) return std::move(items[0]);
-      if (!explicit_parentheses) return fail(cur().pos, fmt::format("expected an expression, got {}", describe(cur())));
+      if (!explicit_parentheses)
+        return fail(cur().pos, fmt::format("expected an expression, got {}", describe(cur())));
     }
     auto e = make_expr(ExprKind::tuple, pos);
     e->items = std::move(items);
@@ -482,26 +497,34 @@ class Parser {
     return e;
   }
 
-  Result<ExprPtr> parse_or() {
-    OCCAM_ASSIGN_OR_RETURN(ExprPtr left, parse_and());
-    while (is_name("or")) {
+  // The operator of `ops` (words or symbols, as `kind` says) at the cursor, or empty.
+  std::string_view operator_at(TokenKind kind, std::initializer_list<std::string_view> ops) const {
+    if (cur().kind != kind) return {};
+    for (std::string_view op : ops) {
+      if (cur().value == op) return op;
+    }
+    return {};
+  }
+
+  // One level of left-associative binary operators: operand (op operand)*.
+  template <typename Operand>
+  Result<ExprPtr> left_assoc(TokenKind kind, std::initializer_list<std::string_view> ops, Operand operand) {
+    OCCAM_ASSIGN_OR_RETURN(ExprPtr left, operand());
+    for (std::string_view op = operator_at(kind, ops); !op.empty(); op = operator_at(kind, ops)) {
       const Pos pos = cur().pos;
       advance();
-      OCCAM_ASSIGN_OR_RETURN(ExprPtr right, parse_and());
-      OCCAM_ASSIGN_OR_RETURN(left, binary("or", pos, std::move(left), std::move(right)));
+      OCCAM_ASSIGN_OR_RETURN(ExprPtr right, operand());
+      OCCAM_ASSIGN_OR_RETURN(left, binary(std::string(op), pos, std::move(left), std::move(right)));
     }
     return left;
   }
 
+  // Jinja's precedence, loosest first: or, and, not, comparisons, + -, ~, * / // %, **, unary.
+  Result<ExprPtr> parse_or() {
+    return left_assoc(TokenKind::name, {"or"}, [this] { return parse_and(); });
+  }
   Result<ExprPtr> parse_and() {
-    OCCAM_ASSIGN_OR_RETURN(ExprPtr left, parse_not());
-    while (is_name("and")) {
-      const Pos pos = cur().pos;
-      advance();
-      OCCAM_ASSIGN_OR_RETURN(ExprPtr right, parse_not());
-      OCCAM_ASSIGN_OR_RETURN(left, binary("and", pos, std::move(left), std::move(right)));
-    }
-    return left;
+    return left_assoc(TokenKind::name, {"and"}, [this] { return parse_not(); });
   }
 
   Result<ExprPtr> parse_not() {
@@ -524,9 +547,8 @@ class Parser {
     std::vector<ExprPtr> items;
     while (true) {
       std::string op;
-      if (cur().kind == TokenKind::op &&
-          (cur().value == "==" || cur().value == "!=" || cur().value == "<" || cur().value == "<=" ||
-           cur().value == ">" || cur().value == ">=")) {
+      if (cur().kind == TokenKind::op && (cur().value == "==" || cur().value == "!=" || cur().value == "<" ||
+                                          cur().value == "<=" || cur().value == ">" || cur().value == ">=")) {
         op = cur().value;
         advance();
       } else if (is_name("in")) {
@@ -552,49 +574,16 @@ class Parser {
   }
 
   Result<ExprPtr> parse_math1() {
-    OCCAM_ASSIGN_OR_RETURN(ExprPtr left, parse_concat());
-    while (is_op("+") || is_op("-")) {
-      const Pos pos = cur().pos;
-      std::string op = cur().value;
-      advance();
-      OCCAM_ASSIGN_OR_RETURN(ExprPtr right, parse_concat());
-      OCCAM_ASSIGN_OR_RETURN(left, binary(std::move(op), pos, std::move(left), std::move(right)));
-    }
-    return left;
+    return left_assoc(TokenKind::op, {"+", "-"}, [this] { return parse_concat(); });
   }
-
   Result<ExprPtr> parse_concat() {
-    OCCAM_ASSIGN_OR_RETURN(ExprPtr left, parse_math2());
-    while (is_op("~")) {
-      const Pos pos = cur().pos;
-      advance();
-      OCCAM_ASSIGN_OR_RETURN(ExprPtr right, parse_math2());
-      OCCAM_ASSIGN_OR_RETURN(left, binary("~", pos, std::move(left), std::move(right)));
-    }
-    return left;
+    return left_assoc(TokenKind::op, {"~"}, [this] { return parse_math2(); });
   }
-
   Result<ExprPtr> parse_math2() {
-    OCCAM_ASSIGN_OR_RETURN(ExprPtr left, parse_pow());
-    while (is_op("*") || is_op("/") || is_op("//") || is_op("%")) {
-      const Pos pos = cur().pos;
-      std::string op = cur().value;
-      advance();
-      OCCAM_ASSIGN_OR_RETURN(ExprPtr right, parse_pow());
-      OCCAM_ASSIGN_OR_RETURN(left, binary(std::move(op), pos, std::move(left), std::move(right)));
-    }
-    return left;
+    return left_assoc(TokenKind::op, {"*", "/", "//", "%"}, [this] { return parse_pow(); });
   }
-
   Result<ExprPtr> parse_pow() {
-    OCCAM_ASSIGN_OR_RETURN(ExprPtr left, parse_unary(true));
-    while (is_op("**")) {
-      const Pos pos = cur().pos;
-      advance();
-      OCCAM_ASSIGN_OR_RETURN(ExprPtr right, parse_unary(true));
-      OCCAM_ASSIGN_OR_RETURN(left, binary("**", pos, std::move(left), std::move(right)));
-    }
-    return left;
+    return left_assoc(TokenKind::op, {"**"}, [this] { return parse_unary(true); });
   }
 
   Result<ExprPtr> parse_unary(bool with_filter) {
@@ -653,8 +642,8 @@ class Parser {
         int64_t v = 0;
         const auto [ptr, ec] = std::from_chars(t.value.data(), t.value.data() + t.value.size(), v);
         if (ec != std::errc() || ptr != t.value.data() + t.value.size()) {
-          return make_error(ErrorCode::unsupported, "template:{}:{}: integer literal {} out of 64-bit range", pos.line,
-                            pos.column, t.value);
+          return make_error(ErrorCode::unsupported, "template:{}:{}: integer literal {} out of 64-bit range",
+                            pos.line, pos.column, t.value);
         }
         e->value = Value::integer(v);
         advance();
@@ -701,7 +690,8 @@ class Parser {
           return e;
         }
         break;
-      default: break;
+      default:
+        break;
     }
     return fail(pos, fmt::format("unexpected {}", describe(t)));
   }
@@ -793,8 +783,8 @@ class Parser {
       first = false;
       if (is_op(")")) break;
       if (is_op("*") || is_op("**")) {
-        return make_error(ErrorCode::unsupported, "template:{}:{}: unsupported *args/**kwargs in call", cur().pos.line,
-                          cur().pos.column);
+        return make_error(ErrorCode::unsupported, "template:{}:{}: unsupported *args/**kwargs in call",
+                          cur().pos.line, cur().pos.column);
       }
       if (cur().kind == TokenKind::name && peek().kind == TokenKind::op && peek().value == "=") {
         std::string key = cur().value;
@@ -834,8 +824,8 @@ class Parser {
     OCCAM_ASSIGN_OR_RETURN(e->name, parse_dotted_name());
     // Like jinja2, an unknown filter fails the whole template, even in a branch that never runs.
     if (find_filter(e->name) == nullptr) {
-      return make_error(ErrorCode::unsupported, "template:{}:{}: unsupported filter '{}'", e->pos.line, e->pos.column,
-                        e->name);
+      return make_error(ErrorCode::unsupported, "template:{}:{}: unsupported filter '{}'", e->pos.line,
+                        e->pos.column, e->name);
     }
     if (is_op("(")) OCCAM_TRY(parse_call_args(*e));
     e->a = std::move(input);
@@ -856,8 +846,8 @@ class Parser {
         e->negated = skip_name("not");
         OCCAM_ASSIGN_OR_RETURN(e->name, parse_dotted_name());
         if (find_test(e->name) == nullptr) {
-          return make_error(ErrorCode::unsupported, "template:{}:{}: unsupported test '{}'", e->pos.line, e->pos.column,
-                            e->name);
+          return make_error(ErrorCode::unsupported, "template:{}:{}: unsupported test '{}'", e->pos.line,
+                            e->pos.column, e->name);
         }
         if (is_op("(")) {
           OCCAM_TRY(parse_call_args(*e));
