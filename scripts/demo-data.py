@@ -5,7 +5,9 @@ Writes, line-aligned:
   OUT/tickets.jsonl  the workflow's input shape, {"subject", "body"}
   OUT/labels.jsonl   what is known about each line: {"source", "language", "label" (banking77 only),
                      "pii_kinds" (presidio only: the gold span types)}
-Sources (real texts, deterministic picks spread over each file):
+With --language-data FILE it writes only the training data of a French/English language model instead:
+sib200_fr train + validation sentences (fr) and as many banking77 train queries (en).
+Sources of the tickets (real texts, deterministic picks spread over each file):
   banking77 test (en, labelled with the category), sib200_fr test (fr), orangesum_fr (fr, the first
   sentences of the article), presidio_synth_pii (en, with personal data).
 """
@@ -43,16 +45,33 @@ def first_sentences(text, max_chars=420):
     return cut[: end + 1] if end > 80 else cut
 
 
+def write_language_data(d, path):
+    """fr: sib200_fr train + validation (its test split is in the tickets); en: banking77 train queries."""
+    fr = [r["text"] for r in read_jsonl(os.path.join(d, "sib200_fr", "sib200_fr.jsonl")) if r["split"] != "test"]
+    en = [r["text"] for r in read_jsonl(os.path.join(d, "banking77", "banking77.jsonl")) if r["split"] == "train"]
+    with open(path, "w", encoding="utf-8") as f:
+        for label, texts in (("fr", fr), ("en", spread(en, len(fr)))):
+            for t in texts:
+                f.write(json.dumps({"text": t, "label": label, "split": "train"}, ensure_ascii=False) + "\n")
+    print(f"{path}: {2 * len(fr)} sentences (fr, en)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", required=True, help="the shared data folder (OCCAM_SHARED)")
-    ap.add_argument("--out", required=True, help="output folder")
+    ap.add_argument("--out", help="output folder of tickets.jsonl and labels.jsonl")
+    ap.add_argument("--language-data", help="write the language model's training data here instead")
     ap.add_argument("--banking77", type=int, default=150)
     ap.add_argument("--sib200", type=int, default=50)
     ap.add_argument("--orangesum", type=int, default=40)
     ap.add_argument("--presidio", type=int, default=60)
     a = ap.parse_args()
     d = os.path.join(a.shared, "datasets")
+    if a.language_data:
+        write_language_data(d, a.language_data)
+        return
+    if not a.out:
+        ap.error("--out is required")
     tickets, labels = [], []
 
     def add(body, meta):

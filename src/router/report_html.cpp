@@ -53,21 +53,25 @@ struct Series {
 // Horizontal bars: one group per label, one bar per series, scaled to the largest value.
 std::string bar_chart(std::string_view title, const std::vector<std::string>& labels,
                       const std::vector<Series>& series) {
-  constexpr double kLabelWidth = 230, kPlotWidth = 380, kTextWidth = 110, kBar = 14, kGap = 8, kTop = 24;
+  constexpr double kPlotWidth = 380, kTextWidth = 110, kBar = 14, kGap = 8, kTop = 24;
+  // Room for the longest label at ~7 px per character of 12 px text (bytes: close enough for a width).
+  size_t longest = 0;
+  for (const std::string& l : labels) longest = std::max(longest, l.size());
+  const double label_width = std::clamp(7.0 * static_cast<double>(longest) + 12, 120.0, 560.0);
   double max_value = 0;
   for (const Series& s : series)
     for (double v : s.values) max_value = std::max(max_value, v);
   const double group = kBar * static_cast<double>(series.size()) + kGap;
   const double legend = series.size() > 1 ? 18 : 0;
   const double height = kTop + group * static_cast<double>(labels.size()) + legend + 4;
-  const double width = kLabelWidth + kPlotWidth + kTextWidth;
+  const double width = label_width + kPlotWidth + kTextWidth;
   std::string svg = fmt::format(
       "<figure><svg role='img' width='{0}' height='{1}' viewBox='0 0 {0} {1}'><title>{2}</title>"
       "<text x='0' y='14' font-weight='bold'>{2}</text>",
       width, height, escape(title));
   for (size_t i = 0; i < labels.size(); ++i) {
     const double y0 = kTop + group * static_cast<double>(i);
-    svg += fmt::format("<text x='{:.0f}' y='{:.1f}' text-anchor='end'>{}</text>", kLabelWidth - 6,
+    svg += fmt::format("<text x='{:.0f}' y='{:.1f}' text-anchor='end'>{}</text>", label_width - 6,
                        y0 + group / 2 + 1, escape(labels[i]));
     for (size_t s = 0; s < series.size(); ++s) {
       const double v = i < series[s].values.size() ? series[s].values[i] : 0;
@@ -76,12 +80,12 @@ std::string bar_chart(std::string_view title, const std::vector<std::string>& la
       svg += fmt::format(
           "<rect x='{:.0f}' y='{:.1f}' width='{:.1f}' height='{:.0f}' fill='{}'><title>{}</title></rect>"
           "<text x='{:.1f}' y='{:.1f}' class='v'>{}</text>",
-          kLabelWidth, y, w, kBar - 2, kColors[s % std::size(kColors)], escape(series[s].name),
-          kLabelWidth + w + 4, y + kBar - 4, escape(i < series[s].texts.size() ? series[s].texts[i] : ""));
+          label_width, y, w, kBar - 2, kColors[s % std::size(kColors)], escape(series[s].name),
+          label_width + w + 4, y + kBar - 4, escape(i < series[s].texts.size() ? series[s].texts[i] : ""));
     }
   }
   if (series.size() > 1) {
-    double x = kLabelWidth;
+    double x = label_width;
     const double y = height - legend;
     for (size_t s = 0; s < series.size(); ++s) {
       svg += fmt::format(
@@ -219,8 +223,10 @@ std::string step_tiers_chart(const std::map<std::string, int64_t>& step_tiers) {
     steps.texts.push_back(fmt::format(
         "{} ({:.0f} %)", n, total ? 100.0 * static_cast<double>(n) / static_cast<double>(total) : 0));
   }
-  return "<h2>Workflow steps by tier</h2><p>Every step of every run, by what answered it (rules and classic "
-         "steps never reach the request log).</p>" +
+  return "<h2>Workflow steps by tier</h2><p>Every step of every run, by what answered it. Rules and classic "
+         "steps run in the workflow and never reach the request log; a model step is counted under the route "
+         "or "
+         "model the workflow called, and the request log above says which tier answered it.</p>" +
          bar_chart("Workflow steps per tier", labels, {steps});
 }
 
