@@ -118,46 +118,24 @@ std::string human_bytes(uint64_t n) {
 // A metadata value as JSON: numbers, bools and strings natively; arrays as a summary (a vocabulary
 // has 150k entries) unless they are short.
 json::value to_json(const gguf::Value& value) {
-  using gguf::ValueType;
-  switch (value.type()) {
-    case ValueType::u8:
-      return *value.as<uint8_t>();
-    case ValueType::i8:
-      return *value.as<int8_t>();
-    case ValueType::u16:
-      return *value.as<uint16_t>();
-    case ValueType::i16:
-      return *value.as<int16_t>();
-    case ValueType::u32:
-      return *value.as<uint32_t>();
-    case ValueType::i32:
-      return *value.as<int32_t>();
-    case ValueType::u64:
-      return *value.as<uint64_t>();
-    case ValueType::i64:
-      return *value.as<int64_t>();
-    // The float's shortest decimal form (1e-05, not 9.999999747378752e-06).
-    case ValueType::f32:
-      return std::stod(fmt::format("{}", *value.as<float>()));
-    case ValueType::f64:
-      return *value.as<double>();
-    case ValueType::boolean:
-      return *value.as<bool>();
-    case ValueType::string:
-      return json::string(*value.as_string());
-    case ValueType::array: {
-      gguf::ArrayView array = *value.as_array();
-      if (array.size() <= 16) {
-        json::array out;
-        for (uint64_t i = 0; i < array.size(); ++i) out.push_back(to_json(array[i]));
-        return out;
+  return value.visit([](auto v) -> json::value {
+    using T = decltype(v);
+    if constexpr (std::is_same_v<T, gguf::ArrayView>) {
+      if (v.size() > 16) {
+        return json::object{
+            {"type", "array"}, {"element_type", gguf::to_string(v.element_type())}, {"length", v.size()}};
       }
-      return json::object{{"type", "array"},
-                          {"element_type", gguf::to_string(array.element_type())},
-                          {"length", array.size()}};
+      json::array out;
+      for (uint64_t i = 0; i < v.size(); ++i) out.push_back(to_json(v[i]));
+      return out;
+    } else if constexpr (std::is_same_v<T, std::string_view>) {
+      return json::string(v);
+    } else if constexpr (std::is_same_v<T, float>) {
+      return std::stod(fmt::format("{}", v));  // the float's shortest form (1e-05, not 9.9999997e-06)
+    } else {
+      return v;
     }
-  }
-  return nullptr;
+  });
 }
 
 struct Summary {

@@ -229,6 +229,10 @@ class Value {
   Result<double> as_float() const;
   Result<std::string_view> as_string() const;
   Result<ArrayView> as_array() const;
+  // Calls f with the value as its own C++ type: an integer type, float, double, bool,
+  // std::string_view or ArrayView. The one switch over GGUF types that readers of any value share.
+  template <typename F>
+  decltype(auto) visit(F&& f) const;
 
   // The encoded payload (no type tag): what a writer copies to reproduce the value byte for byte.
   std::span<const uint8_t> raw() const;
@@ -561,37 +565,54 @@ constexpr std::string_view integer_type_name() {
 }
 }  // namespace detail
 
+template <typename F>
+decltype(auto) Value::visit(F&& f) const {
+  switch (type_) {
+    case ValueType::u8:
+      return f(load<uint8_t>());
+    case ValueType::i8:
+      return f(load<int8_t>());
+    case ValueType::u16:
+      return f(load<uint16_t>());
+    case ValueType::i16:
+      return f(load<int16_t>());
+    case ValueType::u32:
+      return f(load<uint32_t>());
+    case ValueType::i32:
+      return f(load<int32_t>());
+    case ValueType::u64:
+      return f(load<uint64_t>());
+    case ValueType::i64:
+      return f(load<int64_t>());
+    case ValueType::f32:
+      return f(load<float>());
+    case ValueType::f64:
+      return f(load<double>());
+    case ValueType::boolean:
+      return f(load<uint8_t>() != 0);
+    case ValueType::string:
+      return f(string_unchecked());
+    case ValueType::array:
+      break;
+  }
+  return f(ArrayView(index_, node_));  // the reader admits no other type
+}
+
 template <std::integral T>
 Result<T> Value::as_integer() const {
   static_assert(!std::is_same_v<T, bool>, "as_integer: use as<bool>()");
   constexpr std::string_view name = detail::integer_type_name<T>();
-  auto convert = [&](auto v) -> Result<T> {
-    if (!std::in_range<T>(v)) return detail::integer_range_error(name, std::to_string(v));
-    return static_cast<T>(v);
-  };
-  switch (type_) {
-    case ValueType::u8:
-      return convert(load<uint8_t>());
-    case ValueType::i8:
-      return convert(load<int8_t>());
-    case ValueType::u16:
-      return convert(load<uint16_t>());
-    case ValueType::i16:
-      return convert(load<int16_t>());
-    case ValueType::u32:
-      return convert(load<uint32_t>());
-    case ValueType::i32:
-      return convert(load<int32_t>());
-    case ValueType::u64:
-      return convert(load<uint64_t>());
-    case ValueType::i64:
-      return convert(load<int64_t>());
-    default:
+  return visit([&](auto v) -> Result<T> {
+    using V = decltype(v);
+    if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) {
+      if (!std::in_range<T>(v)) return detail::integer_range_error(name, std::to_string(v));
+      return static_cast<T>(v);
+    } else {
       return make_error(ErrorCode::invalid_argument,
-                        "expected an integer ({} or any integer type "
-                        "that fits), found {}",
-                        name, to_string(type_));
-  }
+                        "expected an integer ({} or any integer type that fits), found {}", name,
+                        to_string(type_));
+    }
+  });
 }
 
 template <Primitive T>

@@ -87,46 +87,23 @@ std::span<const uint8_t> Value::raw() const {
 
 std::string Value::to_display(size_t max_elements) const {
   if (index_ == nullptr) return "(none)";
-  switch (type_) {
-    case ValueType::u8:
-      return fmt::format("{}", load<uint8_t>());
-    case ValueType::i8:
-      return fmt::format("{}", load<int8_t>());
-    case ValueType::u16:
-      return fmt::format("{}", load<uint16_t>());
-    case ValueType::i16:
-      return fmt::format("{}", load<int16_t>());
-    case ValueType::u32:
-      return fmt::format("{}", load<uint32_t>());
-    case ValueType::i32:
-      return fmt::format("{}", load<int32_t>());
-    case ValueType::u64:
-      return fmt::format("{}", load<uint64_t>());
-    case ValueType::i64:
-      return fmt::format("{}", load<int64_t>());
-    case ValueType::f32:
-      return fmt::format("{}", load<float>());
-    case ValueType::f64:
-      return fmt::format("{}", load<double>());
-    case ValueType::boolean:
-      return load<uint8_t>() != 0 ? "true" : "false";
-    case ValueType::string:
-      return quote(string_unchecked());
-    case ValueType::array: {
-      ArrayView array(index_, node_);
+  return visit([&](auto v) -> std::string {
+    using T = decltype(v);
+    if constexpr (std::is_same_v<T, std::string_view>) {
+      return quote(v);
+    } else if constexpr (std::is_same_v<T, ArrayView>) {
       std::string out = "[";
-      uint64_t shown = std::min<uint64_t>(array.size(), max_elements);
+      const uint64_t shown = std::min<uint64_t>(v.size(), max_elements);
       for (uint64_t i = 0; i < shown; ++i) {
         if (i > 0) out += ", ";
-        out += array[i].to_display(max_elements);
+        out += v[i].to_display(max_elements);
       }
-      if (shown < array.size())
-        out += fmt::format(", ... ({} {})", array.size(), to_string(array.element_type()));
-      out += "]";
-      return out;
+      if (shown < v.size()) out += fmt::format(", ... ({} {})", v.size(), to_string(v.element_type()));
+      return out + "]";
+    } else {
+      return fmt::format("{}", v);
     }
-  }
-  return "?";
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -141,40 +141,19 @@ ValueType MetaValue::type() const {
 }
 
 MetaValue MetaValue::from(const Value& value) {
-  switch (value.type()) {
-    case ValueType::u8:
-      return *value.as<uint8_t>();
-    case ValueType::i8:
-      return *value.as<int8_t>();
-    case ValueType::u16:
-      return *value.as<uint16_t>();
-    case ValueType::i16:
-      return *value.as<int16_t>();
-    case ValueType::u32:
-      return *value.as<uint32_t>();
-    case ValueType::i32:
-      return *value.as<int32_t>();
-    case ValueType::f32:
-      return *value.as<float>();
-    case ValueType::boolean:
-      return *value.as<bool>();
-    case ValueType::u64:
-      return *value.as<uint64_t>();
-    case ValueType::i64:
-      return *value.as<int64_t>();
-    case ValueType::f64:
-      return *value.as<double>();
-    case ValueType::string:
-      return std::string(*value.as_string());
-    case ValueType::array: {
-      ArrayView view = *value.as_array();
-      Array out{view.element_type(), {}};
-      out.elements.reserve(view.size());
-      for (uint64_t i = 0; i < view.size(); ++i) out.elements.push_back(from(view[i]));
+  return value.visit([](auto v) -> MetaValue {
+    using T = decltype(v);
+    if constexpr (std::is_same_v<T, ArrayView>) {
+      Array out{v.element_type(), {}};
+      out.elements.reserve(v.size());
+      for (uint64_t i = 0; i < v.size(); ++i) out.elements.push_back(from(v[i]));
       return MetaValue(std::move(out));
+    } else if constexpr (std::is_same_v<T, std::string_view>) {
+      return std::string(v);
+    } else {
+      return v;
     }
-  }
-  return MetaValue();
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
