@@ -23,18 +23,15 @@ struct ChatArgs {
 };
 
 int chat(const ChatArgs& args) {
-  auto model = engine::Model::load(args.engine.model);
-  if (!model.ok()) {
-    fmt::print(stderr, "error: {}\n", model.error().message());
+  auto loaded = args.engine.load();
+  if (!loaded.ok()) {
+    fmt::print(stderr, "error: {}\n", loaded.error().message());
     return kExitFailure;
   }
-  auto tok = tokenizer::Tokenizer::from_gguf((*model)->file());
-  if (!tok.ok()) {
-    fmt::print(stderr, "error: tokenizer: {}\n", tok.error().message());
-    return kExitFailure;
-  }
+  const tokenizer::Tokenizer& tok = *loaded->tokenizer;
+  engine::Context& ctx = *loaded->context;
   std::string source;
-  if (auto from_file = tokenizer::chat_template_from_gguf((*model)->file()); from_file.ok()) {
+  if (auto from_file = tokenizer::chat_template_from_gguf(loaded->model->file()); from_file.ok()) {
     source = *from_file;
   } else {
     source = std::string(tokenizer::default_chat_template());
@@ -45,16 +42,11 @@ int chat(const ChatArgs& args) {
     fmt::print(stderr, "error: chat template: {}\n", tpl.error().message());
     return kExitFailure;
   }
-  auto ctx = engine::Context::create(*model, args.engine.context_options());
-  if (!ctx.ok()) {
-    fmt::print(stderr, "error: {}\n", ctx.error().message());
-    return kExitFailure;
-  }
-  const tokenizer::SpecialTokens& special = tok->special();
+  const tokenizer::SpecialTokens& special = tok.special();
   tokenizer::ChatTemplateOptions tpl_options;
   tpl_options.add_generation_prompt = true;
-  if (special.bos >= 0) tpl_options.bos_token = std::string(tok->token_text(special.bos));
-  if (special.eos >= 0) tpl_options.eos_token = std::string(tok->token_text(special.eos));
+  if (special.bos >= 0) tpl_options.bos_token = std::string(tok.token_text(special.bos));
+  if (special.eos >= 0) tpl_options.eos_token = std::string(tok.token_text(special.eos));
 
   boost::json::array messages;
   if (!args.system.empty()) messages.push_back({{"role", "system"}, {"content", args.system}});
@@ -72,20 +64,21 @@ int chat(const ChatArgs& args) {
     }
     // The template writes BOS itself when it wants one; add it only when it did not.
     const bool has_bos = !tpl_options.bos_token.empty() && text->rfind(tpl_options.bos_token, 0) == 0;
-    const std::vector<int32_t> prompt = tok->encode(*text, {.add_special = !has_bos, .parse_special = true});
+    const std::vector<int32_t> prompt = tok.encode(*text, {.add_special = !has_bos, .parse_special = true});
     engine::GenerateOptions options;
     options.sampling = sampling;
     ++sampling.seed;  // another draw next turn, still reproducible from --seed
     options.max_tokens = args.n_predict;
-    tokenizer::StreamDecoder decoder(*tok, /*unparse_special=*/false);
+    tokenizer::StreamDecoder decoder(tok, /*unparse_special=*/false);
     options.token_text = [&](int32_t id) { return decoder.push(id); };
     std::string reply;
-    auto out = (*ctx)->generate(prompt, options, [&](int32_t, std::string_view piece, const engine::TokenLogprobs&) {
-      std::fwrite(piece.data(), 1, piece.size(), stdout);
-      std::fflush(stdout);
-      reply += piece;
-      return true;
-    });
+    auto out =
+        ctx.generate(prompt, options, [&](int32_t, std::string_view piece, const engine::TokenLogprobs&) {
+          std::fwrite(piece.data(), 1, piece.size(), stdout);
+          std::fflush(stdout);
+          reply += piece;
+          return true;
+        });
     if (!out.ok()) {
       fmt::print(stderr, "\nerror: {}\n", out.error().message());
       return kExitFailure;
@@ -113,6 +106,7 @@ CommandRun setup_chat(CLI::App& app) {
 
 }  // namespace
 
-OCCAM_REGISTER_COMMAND(chat, "Chat interactively with an embedded GGUF model (its chat template)", setup_chat);
+OCCAM_REGISTER_COMMAND(chat, "Chat interactively with an embedded GGUF model (its chat template)",
+                       setup_chat);
 
 }  // namespace occam::cli

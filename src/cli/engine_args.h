@@ -1,14 +1,25 @@
 // Options shared by the engine verbs (run, chat, bench): model, threads, context, sampling.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
 
 #include "cli/command.h"
+#include "core/error.h"
 #include "engine/engine.h"
+#include "tokenizer/tokenizer.h"
 
 namespace occam::cli {
+
+// A model ready to generate: what run and chat start from.
+struct LoadedEngine {
+  std::shared_ptr<const engine::Model> model;
+  std::optional<tokenizer::Tokenizer> tokenizer;
+  std::unique_ptr<engine::Context> context;
+};
 
 struct EngineArgs {
   std::string model;
@@ -39,7 +50,8 @@ struct EngineArgs {
     app.add_option("--top-p", sampling.top_p, "top-p (1 = off)");
     app.add_option("--min-p", sampling.min_p, "min-p (0 = off)");
     app.add_option("--repeat-penalty", sampling.repeat_penalty, "repetition penalty (1 = off)");
-    app.add_option("--repeat-last-n", sampling.penalty_last_n, "tokens the penalties look back at (-1 = all)");
+    app.add_option("--repeat-last-n", sampling.penalty_last_n,
+                   "tokens the penalties look back at (-1 = all)");
     app.add_option("--frequency-penalty", sampling.frequency_penalty, "frequency penalty");
     app.add_option("--presence-penalty", sampling.presence_penalty, "presence penalty");
     app.add_option("-s,--seed", seed, "random seed (default: random)");
@@ -51,6 +63,17 @@ struct EngineArgs {
     o.threads = threads;
     o.kv_type = kv_f32 ? engine::KvType::f32 : engine::KvType::f16;
     return o;
+  }
+
+  // Loads the model, its tokenizer and a context; the error says which of the three failed.
+  Result<LoadedEngine> load() const {
+    LoadedEngine out;
+    OCCAM_ASSIGN_OR_RETURN(out.model, engine::Model::load(model));
+    auto tok = tokenizer::Tokenizer::from_gguf(out.model->file());
+    if (!tok.ok()) return std::move(tok).error().with_context("tokenizer");
+    out.tokenizer.emplace(std::move(*tok));
+    OCCAM_ASSIGN_OR_RETURN(out.context, engine::Context::create(out.model, context_options()));
+    return out;
   }
 
   engine::SamplerParams sampler_params() const {

@@ -20,30 +20,22 @@ struct RunArgs {
 };
 
 int run(const RunArgs& args) {
-  auto model = engine::Model::load(args.engine.model);
-  if (!model.ok()) {
-    fmt::print(stderr, "error: {}\n", model.error().message());
+  auto loaded = args.engine.load();
+  if (!loaded.ok()) {
+    fmt::print(stderr, "error: {}\n", loaded.error().message());
     return kExitFailure;
   }
-  auto tok = tokenizer::Tokenizer::from_gguf((*model)->file());
-  if (!tok.ok()) {
-    fmt::print(stderr, "error: tokenizer: {}\n", tok.error().message());
-    return kExitFailure;
-  }
-  auto ctx = engine::Context::create(*model, args.engine.context_options());
-  if (!ctx.ok()) {
-    fmt::print(stderr, "error: {}\n", ctx.error().message());
-    return kExitFailure;
-  }
-  const std::vector<int32_t> prompt = tok->encode(args.prompt, {.add_special = true, .parse_special = true});
+  const tokenizer::Tokenizer& tok = *loaded->tokenizer;
+  engine::Context& ctx = *loaded->context;
+  const std::vector<int32_t> prompt = tok.encode(args.prompt, {.add_special = true, .parse_special = true});
   engine::GenerateOptions options;
   options.sampling = args.engine.sampler_params();
   options.max_tokens = args.n_predict;
   options.stop = args.stop;
   options.stop_at_eos = !args.ignore_eos;
-  tokenizer::StreamDecoder decoder(*tok, /*unparse_special=*/false);
+  tokenizer::StreamDecoder decoder(tok, /*unparse_special=*/false);
   options.token_text = [&](int32_t id) { return decoder.push(id); };
-  auto out = (*ctx)->generate(prompt, options, [](int32_t, std::string_view piece, const engine::TokenLogprobs&) {
+  auto out = ctx.generate(prompt, options, [](int32_t, std::string_view piece, const engine::TokenLogprobs&) {
     std::fwrite(piece.data(), 1, piece.size(), stdout);
     std::fflush(stdout);
     return true;
@@ -59,10 +51,12 @@ int run(const RunArgs& args) {
   std::fputc('\n', stdout);
   std::fflush(stdout);
   const size_t n_gen = out->tokens.size();
-  fmt::print(stderr, "\n[{} prompt tokens: {:.1f} t/s | {} generated: {:.1f} t/s | seed {} | {} threads | finish: {}]\n",
-             out->n_prompt, out->n_prompt / std::max(out->prompt_seconds, 1e-9), n_gen,
-             n_gen > 1 ? (n_gen - 1) / std::max(out->decode_seconds, 1e-9) : 0.0, options.sampling.seed,
-             (*ctx)->threads(), out->finish_reason);
+  fmt::print(
+      stderr,
+      "\n[{} prompt tokens: {:.1f} t/s | {} generated: {:.1f} t/s | seed {} | {} threads | finish: {}]\n",
+      out->n_prompt, out->n_prompt / std::max(out->prompt_seconds, 1e-9), n_gen,
+      n_gen > 1 ? (n_gen - 1) / std::max(out->decode_seconds, 1e-9) : 0.0, options.sampling.seed,
+      ctx.threads(), out->finish_reason);
   return kExitOk;
 }
 
