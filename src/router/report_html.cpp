@@ -40,10 +40,6 @@ std::string escape(std::string_view s) {
   return out;
 }
 
-std::string row_label(const ReportRow& r) {
-  return r.tier == "*" ? r.route + " (all)" : r.route + " / " + r.tier;
-}
-
 struct Series {
   std::string name;
   std::vector<double> values;
@@ -187,7 +183,7 @@ std::string tier_charts(const Report& report) {
   Series requests{"requests", {}, {}}, energy{"energy (J)", {}, {}};
   for (const ReportRow& r : report.rows) {
     if (r.tier == "*") continue;
-    labels.push_back(row_label(r));
+    labels.push_back(r.route + " / " + r.tier);
     requests.values.push_back(static_cast<double>(r.requests));
     requests.texts.push_back(fmt::format("{} ({:.0f} %)", r.requests, 100 * r.share));
     energy.values.push_back(r.energy_j);
