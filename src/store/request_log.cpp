@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+#include "store/sqlite.h"
+
 namespace occam::store {
 namespace {
 
@@ -24,19 +26,10 @@ constexpr const char* kColumns =
     " prompt_tokens, completion_tokens, cost, baseline_cost, energy_j, trace";
 
 Error sqlite_error(sqlite3* db, std::string_view what) {
-  return make_error(ErrorCode::io, "request log: {}: {}", what, db ? sqlite3_errmsg(db) : "no database");
+  return sqlite::error(db, "request log", what);
 }
-
-struct Statement {
-  sqlite3_stmt* stmt = nullptr;
-  ~Statement() { sqlite3_finalize(stmt); }
-};
-
-std::string column_text(sqlite3_stmt* s, int i) {
-  const unsigned char* t = sqlite3_column_text(s, i);
-  return t ? std::string(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(s, i)))
-           : std::string();
-}
+using sqlite::column_text;
+using sqlite::Statement;
 
 RequestRecord read_row(sqlite3_stmt* s) {
   RequestRecord r;
