@@ -9,6 +9,9 @@
   demo-check.py schema --results R.jsonl --field output.fields --schema S.json
       Validates one field (a dotted path) of every line of `occam flow run|batch` results against a schema
       (the subset the examples use); fails when a run is not done or a value is outside the schema.
+  demo-check.py energy --db requests.db --joules-per-token J
+      Prints one line: the log's energy against an all-LLM estimate (every request's tokens x J per token
+      of the LLM tier), for the report's notes.
   demo-check.py totals --db requests.db --report report.json [--html report.html]
       Sums the request log directly (every row, in Python, and SQLite's SUM) and fails loudly unless
       `occam report --json`'s totals (and the HTML report's) equal them.
@@ -172,6 +175,15 @@ def totals(a):
     print(f"report totals = request log sums ({direct['requests']} requests)")
 
 
+def energy(a):
+    db = sqlite3.connect(f"file:{a.db}?mode=ro", uri=True)
+    tokens, joules = db.execute(
+        "SELECT TOTAL(prompt_tokens + completion_tokens), TOTAL(energy_j) FROM requests").fetchone()
+    baseline = tokens * a.joules_per_token
+    print(f"Energy: {joules:.1f} J measured against {baseline:.1f} J estimated for the all-LLM baseline "
+          f"({tokens:.0f} tokens x {a.joules_per_token:g} J/token).")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
@@ -184,12 +196,15 @@ def main():
     sch.add_argument("--results", required=True)
     sch.add_argument("--field", required=True)
     sch.add_argument("--schema", required=True)
+    en = sub.add_parser("energy")
+    en.add_argument("--db", required=True)
+    en.add_argument("--joules-per-token", type=float, required=True)
     tot = sub.add_parser("totals")
     tot.add_argument("--db", required=True)
     tot.add_argument("--report", required=True)
     tot.add_argument("--html")
     a = ap.parse_args()
-    {"accuracy": accuracy, "schema": schema_check, "totals": totals}[a.command](a)
+    {"accuracy": accuracy, "schema": schema_check, "energy": energy, "totals": totals}[a.command](a)
 
 
 if __name__ == "__main__":
