@@ -4,9 +4,10 @@
 It is not a language model: it speaks the OpenAI chat-completions API (what occam's `remote` backend
 calls) and follows one fixed script, enough to drive the agent loop end to end (thought -> action ->
 observation -> answer, durable tool calls, budgets):
-  - the last message is a tool result: answer in one sentence from it;
-  - the user names a ticket (T-1234) and tools are offered: call the first tool with {"ticket_id": ...};
-  - otherwise: ask for a ticket id.
+  - the user names tickets (T-1234) and tools are offered: call the first tool with {"ticket_id": ...} for
+    the next ticket not looked up yet (one per turn);
+  - every ticket looked up: answer in one sentence from the tool results;
+  - no ticket named: ask for its id.
 occam's embedded engine does not do tool calls yet; for a real model point `big` in occam.yaml at Mistral
 (or a llama.cpp server started with --jinja).
 
@@ -23,29 +24,37 @@ def tokens(text):
     return max(1, len(text) // 4)  # the usual ~4 bytes per token: enough for the cost budget
 
 
+def describe(content):
+    """One clause from a tool's answer (the built-in lookup answers {found, key, value})."""
+    try:
+        facts = json.loads(content or "{}")
+    except json.JSONDecodeError:
+        return content
+    if "error" in facts:
+        return f"could not be looked up ({facts['error']})"
+    if facts.get("found") is False:
+        return f"{facts.get('key', 'the ticket')} does not exist"
+    key, facts = facts.get("key", "the ticket"), facts.get("value", facts)
+    details = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in facts.items() if k != "status")
+    return f"{key} is {facts.get('status', 'unknown')}" + (f" ({details})" if details else "")
+
+
 def reply(request):
     messages = request.get("messages", [])
-    last = messages[-1] if messages else {}
-    if last.get("role") == "tool":
-        try:
-            facts = json.loads(last.get("content") or "{}")
-        except json.JSONDecodeError:
-            facts = {"answer": last.get("content")}
-        if "error" in facts:
-            return {"content": f"I could not look the ticket up: {facts['error']}."}
-        if facts.get("found") is False:
-            return {"content": f"I found no ticket {facts.get('key', '')}."}
-        facts = facts.get("value", facts)  # the built-in lookup answers {found, key, value}
-        details = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in facts.items() if k != "status")
-        return {"content": f"Your ticket is {facts.get('status', 'unknown')}" + (f" ({details})." if details else ".")}
     user = " ".join(m.get("content") or "" for m in messages if m.get("role") == "user")
-    match = re.search(r"\bT-\d+\b", user)
+    wanted = list(dict.fromkeys(re.findall(r"\bT-\d+\b", user)))  # in order, once each
+    asked = {json.loads(c["function"]["arguments"]).get("ticket_id")
+             for m in messages if m.get("role") == "assistant" for c in m.get("tool_calls") or []}
     tools = request.get("tools") or []
-    if match and tools:
+    remaining = [t for t in wanted if t not in asked]
+    if remaining and tools:  # one lookup per turn, so that several tickets show the step budget
         name = tools[0]["function"]["name"]
-        call = {"id": f"call_{int(time.time() * 1e6) % 10**9}", "type": "function",
-                "function": {"name": name, "arguments": json.dumps({"ticket_id": match.group(0)})}}
-        return {"content": f"I should look up ticket {match.group(0)} with {name}.", "tool_calls": [call]}
+        call = {"id": f"call_{len(asked)}", "type": "function",
+                "function": {"name": name, "arguments": json.dumps({"ticket_id": remaining[0]})}}
+        return {"content": f"I should look up ticket {remaining[0]} with {name}.", "tool_calls": [call]}
+    observations = [describe(m.get("content")) for m in messages if m.get("role") == "tool"]
+    if observations:
+        return {"content": "; ".join(observations) + "."}
     return {"content": "Which ticket is it? Please give its id, e.g. T-1042."}
 
 
