@@ -160,6 +160,30 @@ struct EmbeddingResult {
   Usage usage;                              // prompt_tokens only
 };
 
+// Classification (POST /v1/classify): texts in, labels and calibrated probabilities out.
+struct ClassifyRequest {
+  std::string model;
+  std::vector<std::string> input;
+  int top_k = 3;  // labels returned per text, best first (capped at the model's label count)
+};
+
+struct LabelProbability {
+  std::string label;
+  double probability = 0;
+};
+
+struct Classification {
+  std::string label;  // the most probable label
+  double confidence = 0;
+  std::vector<LabelProbability> labels;  // the top_k, best first
+  bool out_of_scope = false;             // the model's OOS class won, or confidence is under its threshold
+};
+
+struct ClassifyResult {
+  std::vector<Classification> data;  // one per input, in order
+  int64_t characters = 0;            // bytes of text classified (the classic tier has no tokens)
+};
+
 // ---- the interface --------------------------------------------------------------------------------
 
 struct Capabilities {
@@ -171,6 +195,7 @@ struct Capabilities {
   bool json_object = false;
   bool tools = false;
   bool logprobs = false;
+  bool classify = false;
   int max_n = 1;
 };
 
@@ -186,6 +211,11 @@ class Backend {
   virtual Task<Result<GenerateResult>> generate(const GenerateRequest& request, const DeltaSink* sink) = 0;
 
   virtual Task<Result<EmbeddingResult>> embed(const EmbeddingRequest& request) = 0;
+
+  // Classifies texts; only backends with capabilities().classify answer (the others refuse).
+  virtual Task<Result<ClassifyResult>> classify(const ClassifyRequest& request) {
+    co_return make_error(ErrorCode::invalid_argument, "model: '{}' is not a classifier", request.model);
+  }
 
   // Closes what the backend keeps open on `context` between requests (kept-alive sockets). Called by the
   // server after its threads stopped and before their contexts are destroyed.

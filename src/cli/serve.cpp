@@ -7,6 +7,7 @@
 #include "backends/backend.h"
 #include "cli/command.h"
 #include "server/server.h"
+#include "server/workflow_endpoints.h"
 
 namespace occam::cli {
 
@@ -68,7 +69,16 @@ CommandRun setup_serve(CLI::App& app) {
       fmt::print(stderr, "occam serve: {}\n", config.error().message());
       return kExitFailure;
     }
-    auto server = server::Server::create(*config);
+    std::shared_ptr<server::WorkflowEndpoints> workflows;
+    if (!options->config.empty()) {
+      auto loaded = server::WorkflowEndpoints::load(options->config, config->workflow_threads, config->limits.max_queue);
+      if (!loaded) {
+        fmt::print(stderr, "occam serve: {}\n", loaded.error().message());
+        return kExitFailure;
+      }
+      workflows = std::move(*loaded);
+    }
+    auto server = server::Server::create(*config, std::move(workflows));
     if (!server) {
       fmt::print(stderr, "occam serve: {}\n", server.error().message());
       return kExitFailure;
@@ -88,7 +98,8 @@ CommandRun setup_serve(CLI::App& app) {
 
 }  // namespace
 
-OCCAM_REGISTER_COMMAND(serve, "Serve the OpenAI-compatible gateway (chat, completions, embeddings, metrics)",
+OCCAM_REGISTER_COMMAND(serve, "Serve the OpenAI-compatible gateway (chat, completions, embeddings, classify, "
+                       "workflows, metrics)",
                        setup_serve);
 
 }  // namespace occam::cli

@@ -16,6 +16,7 @@
 #include "backends/openai_json.h"
 #include "backends/sse.h"
 #include "server/request.h"
+#include "server/workflow_endpoints.h"
 
 namespace occam::server {
 
@@ -80,6 +81,19 @@ class AdmissionGate {
 };
 
 namespace {
+
+// Holds an admission slot for one request; counted in flight while held.
+struct SlotRelease {
+  SlotRelease(AdmissionGate& g, Metrics& m) : gate(g), metrics(m) { ++metrics.requests_in_flight; }
+  ~SlotRelease() {
+    --metrics.requests_in_flight;
+    gate.release();
+  }
+  SlotRelease(const SlotRelease&) = delete;
+  SlotRelease& operator=(const SlotRelease&) = delete;
+  AdmissionGate& gate;
+  Metrics& metrics;
+};
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -215,8 +229,14 @@ Gateway::Gateway(GatewayConfig config) : config_(std::move(config)) {
 
 Gateway::~Gateway() = default;
 
-Result<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& config) {
+void Gateway::stop_workflows() {
+  if (workflows_) workflows_->stop();
+}
+
+Result<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& config,
+                                                 std::shared_ptr<WorkflowEndpoints> workflows) {
   std::unique_ptr<Gateway> gateway(new Gateway(config));
+  gateway->workflows_ = std::move(workflows);
   for (const ModelConfig& m : gateway->config_.models) {
     Model model{m.name, m.fallback, m.owned_by, m.price, nullptr};
     auto backend = backends::make_backend(m.backend, backends::BackendContext{m.name, m.settings});
@@ -309,6 +329,8 @@ Task<std::optional<HttpReply>> Gateway::handle(const HttpRequestView& request, S
   else if (path == "/v1/completions") endpoint = "completions";
   else if (path == "/v1/embeddings") endpoint = "embeddings";
   else if (path == "/v1/models" || path.starts_with("/v1/models/")) endpoint = "models";
+  else if (path == "/v1/classify") endpoint = "classify";
+  else if (path.starts_with("/v1/workflows/")) endpoint = "workflows";
   if (endpoint.empty()) {
     HttpReply reply = error_reply(404, fmt::format("unknown endpoint {} {}", request.method, path), "invalid_request_error",
                                   "unknown_url");
@@ -316,11 +338,13 @@ Task<std::optional<HttpReply>> Gateway::handle(const HttpRequestView& request, S
     reply.headers.emplace_back("x-occam-overhead-ms", overhead_ms(seconds_since(started)));
     co_return reply;
   }
-  bool method_ok = endpoint == "models" ? request.method == "GET" : post;
+  bool get = request.method == "GET";
+  std::string_view allow = endpoint == "models" ? "GET" : endpoint == "workflows" ? "GET, POST" : "POST";
+  bool method_ok = endpoint == "models" ? get : endpoint == "workflows" ? get || post : post;
   if (!method_ok) {
     HttpReply reply = error_reply(405, fmt::format("method {} not allowed on {}", request.method, path),
                                   "invalid_request_error", "method_not_allowed");
-    reply.headers.emplace_back("Allow", endpoint == "models" ? "GET" : "POST");
+    reply.headers.emplace_back("Allow", allow);
     reply.headers.emplace_back("x-occam-overhead-ms", overhead_ms(seconds_since(started)));
     metrics_.observe_request(endpoint, "", 405, seconds_since(started), seconds_since(started));
     co_return reply;
@@ -339,6 +363,8 @@ Task<std::optional<HttpReply>> Gateway::handle(const HttpRequestView& request, S
     co_return reply;
   }
   if (endpoint == "embeddings") co_return co_await handle_embeddings(request, key, started);
+  if (endpoint == "classify") co_return co_await handle_classify(request, key, started);
+  if (endpoint == "workflows") co_return co_await handle_workflows(request, path, key, started);
   co_return co_await handle_generate(request, writer, endpoint == "chat" ? RequestKind::chat : RequestKind::completion,
                                      key, started);
 }
@@ -401,15 +427,7 @@ Task<std::optional<HttpReply>> Gateway::handle_generate(const HttpRequestView& h
     reply.headers.emplace_back("Retry-After", "1");
     co_return finish(std::move(reply));
   }
-  ++metrics_.requests_in_flight;
-  struct Release {
-    AdmissionGate& gate;
-    Metrics& metrics;
-    ~Release() {
-      --metrics.requests_in_flight;
-      gate.release();
-    }
-  } release{*gate_, metrics_};
+  SlotRelease release{*gate_, metrics_};
 
   std::string id = random_id(kind == RequestKind::chat ? "chatcmpl-" : "cmpl-");
   int64_t created = unix_now();
@@ -541,15 +559,7 @@ Task<HttpReply> Gateway::handle_embeddings(const HttpRequestView& http, const Ap
     metrics_.add_error(label, "overloaded");
     co_return finish(error_reply(429, "occam is overloaded; retry later", "rate_limit_error", "overloaded"));
   }
-  ++metrics_.requests_in_flight;
-  struct Release {
-    AdmissionGate& gate;
-    Metrics& metrics;
-    ~Release() {
-      --metrics.requests_in_flight;
-      gate.release();
-    }
-  } release{*gate_, metrics_};
+  SlotRelease release{*gate_, metrics_};
 
   const Model* current = model;
   std::vector<std::string> tried;
@@ -580,6 +590,89 @@ Task<HttpReply> Gateway::handle_embeddings(const HttpRequestView& http, const Ap
   reply.body = backends::write_embedding_result(**outcome, answered->name, parsed->base64);
   reply.headers.emplace_back("x-occam-model", answered->name);
   co_return finish(std::move(reply));
+}
+
+Task<HttpReply> Gateway::handle_classify(const HttpRequestView& http, const ApiKey* key, Clock::time_point started) {
+  double backend_seconds = 0;
+  std::string label;
+  auto finish = [&](HttpReply reply) {
+    double total = seconds_since(started);
+    double overhead = std::max(0.0, total - backend_seconds);
+    reply.headers.emplace_back("x-occam-overhead-ms", overhead_ms(overhead));
+    metrics_.observe_request("classify", label, reply.status, total, overhead);
+    return reply;
+  };
+  auto parsed = parse_classify_request(http.body);
+  if (!parsed) co_return finish(error_for(parsed.error(), ""));
+  const Model* model = find_model(parsed->model);
+  if (model == nullptr || !key_allows(key, parsed->model)) {
+    metrics_.add_error("", "model_not_found");
+    co_return finish(error_reply(404, fmt::format("model '{}' does not exist or you do not have access to it",
+                                                  parsed->model),
+                                 "invalid_request_error", "model_not_found", "model"));
+  }
+  label = model->name;
+  if (!model->backend->capabilities().classify) {
+    co_return finish(error_for(make_error(ErrorCode::invalid_argument,
+                                          "model: '{}' is not a classifier (POST /v1/classify needs a model with "
+                                          "backend: classic)", label),
+                               label));
+  }
+  if (!co_await gate_->acquire()) {
+    metrics_.add_error(label, "overloaded");
+    co_return finish(error_reply(429, "occam is overloaded; retry later", "rate_limit_error", "overloaded"));
+  }
+  SlotRelease release{*gate_, metrics_};
+  auto t0 = Clock::now();
+  Result<backends::ClassifyResult> result = co_await model->backend->classify(*parsed);
+  backend_seconds = seconds_since(t0);
+  if (!result) co_return finish(error_for(result.error(), label));
+  json::array data;
+  for (std::size_t i = 0; i < result->data.size(); ++i) {
+    const backends::Classification& c = result->data[i];
+    json::array labels;
+    for (const backends::LabelProbability& l : c.labels) {
+      labels.push_back(json::object{{"label", l.label}, {"probability", l.probability}});
+    }
+    data.push_back(json::object{{"object", "classification"}, {"index", i},           {"label", c.label},
+                                {"confidence", c.confidence},  {"labels", std::move(labels)},
+                                {"out_of_scope", c.out_of_scope}});
+  }
+  json::object usage{{"texts", result->data.size()}, {"characters", result->characters}};
+  HttpReply reply;
+  reply.body = json::serialize(json::object{
+      {"object", "list"}, {"model", model->name}, {"data", std::move(data)}, {"usage", std::move(usage)}});
+  reply.headers.emplace_back("x-occam-model", model->name);
+  co_return finish(std::move(reply));
+}
+
+Task<HttpReply> Gateway::handle_workflows(const HttpRequestView& http, std::string_view path, const ApiKey* key,
+                                          Clock::time_point started) {
+  std::string label;  // the workflow's name once it is known to exist
+  auto finish = [&](HttpReply reply) {
+    double total = seconds_since(started);
+    reply.headers.emplace_back("x-occam-overhead-ms", overhead_ms(total));
+    metrics_.observe_request("workflows", label, reply.status, total, total);
+    return reply;
+  };
+  if (workflows_ == nullptr) {
+    co_return finish(error_reply(404, "no workflows are configured (add a `workflows:` section to occam.yaml)",
+                                 "invalid_request_error", "workflow_not_found"));
+  }
+  // A workflow calls whichever models its steps name, so only a key allowed every model may run one.
+  if (!key_allows(key, "*")) {
+    metrics_.add_error("", "permission_denied");
+    co_return finish(error_reply(403, "this API key may not use workflows (its `models` is not '*')",
+                                 "permission_error", "permission_denied"));
+  }
+  Result<HttpReply> reply = co_await workflows_->handle(http.method, path, http.body, &label);
+  if (reply.ok()) co_return finish(std::move(*reply));
+  const Error& error = reply.error();
+  if (error.code() == ErrorCode::not_found) {
+    metrics_.add_error(label, "not_found");
+    co_return finish(error_reply(404, error.message(), "invalid_request_error", "not_found"));
+  }
+  co_return finish(error_for(error, label));
 }
 
 }  // namespace occam::server

@@ -45,10 +45,13 @@ class StreamWriter {
 };
 
 class AdmissionGate;
+class WorkflowEndpoints;
 
 class Gateway {
  public:
-  static Result<std::unique_ptr<Gateway>> create(const GatewayConfig& config);
+  // `workflows` (optional) answers /v1/workflows/...; without it those paths are 404.
+  static Result<std::unique_ptr<Gateway>> create(const GatewayConfig& config,
+                                                 std::shared_ptr<WorkflowEndpoints> workflows = nullptr);
   ~Gateway();
 
   // The reply, or nullopt when the answer was streamed through `writer`.
@@ -62,6 +65,9 @@ class Gateway {
   void close_idle(boost::asio::execution_context& context) {
     for (Model& m : models_) m.backend->close_idle(context);
   }
+
+  // Stops the workflow runs' threads (before the I/O contexts their answers would be posted to go away).
+  void stop_workflows();
 
   Metrics& metrics() { return metrics_; }
   void set_draining() { draining_ = true; }
@@ -87,6 +93,10 @@ class Gateway {
                                                  std::chrono::steady_clock::time_point started);
   Task<HttpReply> handle_embeddings(const HttpRequestView& request, const ApiKey* key,
                                     std::chrono::steady_clock::time_point started);
+  Task<HttpReply> handle_classify(const HttpRequestView& request, const ApiKey* key,
+                                  std::chrono::steady_clock::time_point started);
+  Task<HttpReply> handle_workflows(const HttpRequestView& request, std::string_view path, const ApiKey* key,
+                                   std::chrono::steady_clock::time_point started);
   HttpReply handle_models(const ApiKey* key, std::string_view one) const;
   HttpReply error_for(const Error& error, std::string_view model);
 
@@ -94,6 +104,7 @@ class Gateway {
   std::vector<Model> models_;
   Metrics metrics_;
   std::unique_ptr<AdmissionGate> gate_;
+  std::shared_ptr<WorkflowEndpoints> workflows_;
   std::atomic<bool> draining_{false};
 };
 

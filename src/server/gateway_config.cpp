@@ -47,12 +47,14 @@ Result<GatewayConfig> read_gateway_config(const ConfigNode& root) {
   OCCAM_TRY(root.check_keys({"server", "models", "api_keys", "routes", "workflows"}));
 
   ConfigNode server = root.child("server");
-  OCCAM_TRY(server.check_keys({"host", "port", "threads", "limits"}));
+  OCCAM_TRY(server.check_keys({"host", "port", "threads", "workflow_threads", "limits"}));
   OCCAM_ASSIGN_OR_RETURN(config.host, server.get_string("host", config.host));
   OCCAM_ASSIGN_OR_RETURN(int64_t port, server.get_int("port", config.port, 0, 65535));
   config.port = static_cast<uint16_t>(port);
   OCCAM_ASSIGN_OR_RETURN(int64_t threads, server.get_int("threads", 0, 0, 1024));
   config.threads = static_cast<int>(threads);
+  OCCAM_ASSIGN_OR_RETURN(int64_t workflow_threads, server.get_int("workflow_threads", config.workflow_threads, 1, 256));
+  config.workflow_threads = static_cast<int>(workflow_threads);
   OCCAM_TRY(read_limits(server.child("limits"), config.limits));
 
   OCCAM_ASSIGN_OR_RETURN(ConfigNode models, root.require("models"));

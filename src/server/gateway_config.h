@@ -48,6 +48,7 @@ struct GatewayConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
   int threads = 0;  // 0: one per hardware thread
+  int workflow_threads = 2;  // workflow runs executed at once (POST /v1/workflows/{name}/runs)
   Limits limits;
   std::vector<ModelConfig> models;
   std::vector<ApiKey> api_keys;  // empty: no authentication

@@ -279,6 +279,8 @@ Server::~Server() {
     wait();
   }
   if (impl_->drain_timer.joinable()) impl_->drain_timer.join();
+  // Workflow runs finish (or stay queued in the store) before the io_contexts their answers go to die.
+  impl_->gateway->stop_workflows();
   // Order matters: pooled upstream sockets die before their io_contexts; suspended coroutines (only after
   // a forced stop) die with their io_contexts while the gateway they point to is still alive.
   for (auto& worker : impl_->workers) impl_->gateway->close_idle(worker->ioc);
@@ -286,9 +288,10 @@ Server::~Server() {
   impl_->gateway.reset();
 }
 
-Result<std::unique_ptr<Server>> Server::create(const GatewayConfig& config) {
+Result<std::unique_ptr<Server>> Server::create(const GatewayConfig& config,
+                                               std::shared_ptr<WorkflowEndpoints> workflows) {
   auto impl = std::make_unique<Impl>();
-  OCCAM_ASSIGN_OR_RETURN(impl->gateway, Gateway::create(config));
+  OCCAM_ASSIGN_OR_RETURN(impl->gateway, Gateway::create(config, std::move(workflows)));
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

@@ -18,7 +18,7 @@ namespace {
 constexpr std::size_t kMaxMessages = 100000;
 constexpr std::size_t kMaxStops = 4;
 constexpr std::size_t kMaxTools = 128;
-constexpr std::size_t kMaxEmbeddingInputs = 2048;
+constexpr std::size_t kMaxTextInputs = 2048;  // embeddings and classification
 
 Error field_error(std::string_view path, std::string_view message) {
   return make_error(ErrorCode::invalid_argument, "{}: {}", path, message);
@@ -426,27 +426,35 @@ Result<GenerateRequest> parse_completion_request(std::string_view body) {
   return r;
 }
 
+namespace {
+
+// `input`: a string or a non-empty array of strings (embeddings and classification alike).
+Result<std::vector<std::string>> read_text_inputs(const json::object& o) {
+  const json::value* input = field(o, "input");
+  if (input == nullptr) return field_error("input", "required");
+  std::vector<std::string> out;
+  if (input->is_string()) {
+    out.emplace_back(input->get_string());
+    return out;
+  }
+  if (!input->is_array()) return type_error("input", "string or array of strings", *input);
+  const json::array& a = input->get_array();
+  if (a.empty()) return field_error("input", "must not be empty");
+  if (a.size() > kMaxTextInputs) return field_error("input", "at most 2048 inputs");
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (!a[i].is_string()) return type_error(fmt::format("input[{}]", i), "string (token arrays are not supported)", a[i]);
+    out.emplace_back(a[i].get_string());
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<ParsedEmbeddingRequest> parse_embedding_request(std::string_view body) {
   OCCAM_ASSIGN_OR_RETURN(json::object o, parse_object(body));
   ParsedEmbeddingRequest p;
   OCCAM_ASSIGN_OR_RETURN(p.request.model, read_model(o));
-  const json::value* input = field(o, "input");
-  if (input == nullptr) return field_error("input", "required");
-  if (input->is_string()) {
-    p.request.input.emplace_back(input->get_string());
-  } else if (input->is_array()) {
-    const json::array& a = input->get_array();
-    if (a.empty()) return field_error("input", "must not be empty");
-    if (a.size() > kMaxEmbeddingInputs) return field_error("input", "at most 2048 inputs");
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (!a[i].is_string()) {
-        return type_error(fmt::format("input[{}]", i), "string (token arrays are not supported)", a[i]);
-      }
-      p.request.input.emplace_back(a[i].get_string());
-    }
-  } else {
-    return type_error("input", "string or array of strings", *input);
-  }
+  OCCAM_ASSIGN_OR_RETURN(p.request.input, read_text_inputs(o));
   if (const json::value* v = field(o, "encoding_format")) {
     OCCAM_ASSIGN_OR_RETURN(std::string format, get_string(*v, "encoding_format"));
     if (format == "base64") p.base64 = true;
@@ -459,6 +467,31 @@ Result<ParsedEmbeddingRequest> parse_embedding_request(std::string_view body) {
     OCCAM_ASSIGN_OR_RETURN(p.request.user, get_string(*v, "user"));
   }
   return p;
+}
+
+Result<backends::ClassifyRequest> parse_classify_request(std::string_view body) {
+  OCCAM_ASSIGN_OR_RETURN(json::object o, parse_object(body));
+  backends::ClassifyRequest r;
+  OCCAM_ASSIGN_OR_RETURN(r.model, read_model(o));
+  OCCAM_ASSIGN_OR_RETURN(r.input, read_text_inputs(o));
+  if (const json::value* v = field(o, "top_k")) {
+    OCCAM_ASSIGN_OR_RETURN(int64_t top_k, get_int(*v, "top_k", 1, 1000));
+    r.top_k = static_cast<int>(top_k);
+  }
+  return r;
+}
+
+Result<WorkflowRunRequest> parse_workflow_run_request(std::string_view body) {
+  OCCAM_ASSIGN_OR_RETURN(json::object o, parse_object(body));
+  WorkflowRunRequest r;
+  const json::value* input = field(o, "input");
+  if (input == nullptr) return field_error("input", "required");
+  if (!input->is_object()) return type_error("input", "object", *input);
+  r.input = *input;
+  if (const json::value* v = field(o, "async")) {
+    OCCAM_ASSIGN_OR_RETURN(r.async, get_bool(*v, "async"));
+  }
+  return r;
 }
 
 std::string error_param(const Error& error) {

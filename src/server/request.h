@@ -22,6 +22,17 @@ struct ParsedEmbeddingRequest {
 };
 Result<ParsedEmbeddingRequest> parse_embedding_request(std::string_view body);
 
+// POST /v1/classify: {"model", "input": "text" | ["t1", ...], "top_k"?}.
+Result<backends::ClassifyRequest> parse_classify_request(std::string_view body);
+
+// POST /v1/workflows/{name}/runs: {"input": {...}, "async"?: bool}. The input's fields are checked against
+// the workflow's typed inputs later, by the workflow.
+struct WorkflowRunRequest {
+  boost::json::value input;
+  bool async = false;
+};
+Result<WorkflowRunRequest> parse_workflow_run_request(std::string_view body);
+
 // The JSON path an error message starts with ("messages[2].content"), or "" when it names none.
 std::string error_param(const Error& error);
 

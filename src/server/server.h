@@ -15,7 +15,9 @@ namespace occam::server {
 class Server {
  public:
   // Builds the models' backends; fails on a backend that cannot be created (bad settings, missing key).
-  static Result<std::unique_ptr<Server>> create(const GatewayConfig& config);
+  // `workflows` (WorkflowEndpoints::load) serves /v1/workflows/...; null: none configured.
+  static Result<std::unique_ptr<Server>> create(const GatewayConfig& config,
+                                                std::shared_ptr<WorkflowEndpoints> workflows = nullptr);
   ~Server();
 
   // Binds host:port (port 0 picks a free one) and starts the worker threads. Returns the bound port.
