@@ -16,7 +16,13 @@ constexpr uint64_t kSeedChar = 0x6ed9eba18f1bbcdcULL;
 constexpr int32_t kBoundary = 0x20;  // pads each token for char n-grams (tokens never hold spaces)
 constexpr uint32_t kMaxHashBits = 24;
 
+// ASCII letters and digits: the only ASCII code points of the categories below.
+constexpr bool is_ascii_word(int32_t cp) {
+  return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+}
+
 bool is_word_codepoint(int32_t cp) {
+  if (cp < 0x80) return is_ascii_word(cp);
   switch (utf8proc_category(cp)) {
     case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
     case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
@@ -44,6 +50,21 @@ void sanitize_utf8(std::string_view text, std::string& out) {
       pos += n;
     }
   }
+}
+
+// NFKC leaves ASCII unchanged, no ASCII code point is default-ignorable or a mark, and case
+// folding maps exactly A–Z to a–z: the utf8proc pass is skipped for pure-ASCII text (most
+// queries), with the same result (tests/ml/featurizer_test.cpp checks every ASCII byte).
+bool normalize_ascii(std::string_view text, std::vector<int32_t>& out) {
+  uint8_t any = 0;
+  for (char c : text) any |= static_cast<uint8_t>(c);
+  if (any & 0x80) return false;
+  out.resize(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const int32_t c = static_cast<uint8_t>(text[i]);
+    out[i] = (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+  }
+  return true;
 }
 
 }  // namespace
@@ -84,6 +105,7 @@ Status FeaturizerConfig::validate() const {
 }
 
 void normalize_text(std::string_view text, bool fold_accents, FeatureScratch& scratch) {
+  if (normalize_ascii(text, scratch.codepoints)) return;
   const auto options = static_cast<utf8proc_option_t>(
       UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE |
       (fold_accents ? UTF8PROC_STRIPMARK : 0));
@@ -189,7 +211,7 @@ void Featurizer::extract(std::string_view text, FeatureScratch& scratch) const {
   }
 }
 
-void Featurizer::fit(std::span<const std::string_view> texts) {
+void Featurizer::fit(std::span<const std::string_view> texts, uint32_t min_df) {
   FeatureScratch scratch;
   std::vector<FeatureKey> all;
   for (std::string_view text : texts) {
@@ -206,6 +228,10 @@ void Featurizer::fit(std::span<const std::string_view> texts) {
   for (size_t i = 0; i < all.size();) {
     size_t j = i;
     while (j < all.size() && all[j] == all[i]) ++j;
+    if (j - i < min_df) {
+      i = j;
+      continue;
+    }
     keys_.push_back(all[i]);
     idf_.push_back(static_cast<float>(std::log((1.0 + n) / (1.0 + static_cast<double>(j - i))) + 1.0));
     i = j;
@@ -250,9 +276,13 @@ void Featurizer::build_table() {
   }
 }
 
+uint32_t Featurizer::slot_of(FeatureKey key) const {
+  return static_cast<uint32_t>(hash_finalize(key)) & table_mask_;
+}
+
 int64_t Featurizer::row_of(FeatureKey key) const {
   if (table_.empty()) return -1;
-  uint32_t slot = static_cast<uint32_t>(hash_finalize(key)) & table_mask_;
+  uint32_t slot = slot_of(key);
   while (true) {
     uint32_t stored = table_[2 * slot];
     if (stored == 0) return -1;
@@ -265,6 +295,15 @@ void Featurizer::transform(std::string_view text, FeatureScratch& scratch) const
   extract(text, scratch);
   auto& keyed = scratch.keyed;
   std::sort(keyed.begin(), keyed.end());
+  // The table is megabytes: touch every first probe before the loop below needs it, so that the
+  // cache misses overlap instead of queueing one after the other.
+  if (!table_.empty()) {
+    for (size_t i = 0; i < keyed.size(); ++i) {
+      if (i == 0 || (keyed[i] >> 1) != (keyed[i - 1] >> 1)) {
+        __builtin_prefetch(table_.data() + 2 * slot_of(static_cast<FeatureKey>(keyed[i] >> 1)));
+      }
+    }
+  }
   auto& entries = scratch.entries;
   entries.clear();
   double norm2[2] = {0.0, 0.0};

@@ -68,8 +68,9 @@ class Featurizer {
   // Result in scratch.keyed (unsorted).
   void extract(std::string_view text, FeatureScratch& scratch) const;
 
-  // Fits the vocabulary (keys seen in `texts`) and IDF = ln((1 + n) / (1 + df)) + 1.
-  void fit(std::span<const std::string_view> texts);
+  // Fits the vocabulary (keys seen in at least `min_df` of `texts`) and
+  // IDF = ln((1 + n) / (1 + df)) + 1.
+  void fit(std::span<const std::string_view> texts, uint32_t min_df = 1);
 
   // Restores a fitted state (model file). Keys must be unique and < 2^(hash_bits + 1).
   Status set_vocabulary(std::vector<FeatureKey> keys, std::vector<float> idf);
@@ -81,6 +82,7 @@ class Featurizer {
   void transform(std::string_view text, FeatureScratch& scratch) const;
 
  private:
+  uint32_t slot_of(FeatureKey key) const;  // first probe of `key` in table_
   int64_t row_of(FeatureKey key) const;
   void build_table();
 

@@ -38,6 +38,22 @@ TEST(Normalize, InvalidUtf8BecomesReplacementCharacter) {
   EXPECT_EQ(normalize_to_utf8("", false), "");
 }
 
+// Pure-ASCII text skips utf8proc; a non-ASCII suffix forces the utf8proc path, whose result for
+// the ASCII prefix must be the same code points, for every ASCII byte, in both accent modes.
+TEST(Normalize, AsciiFastPathMatchesUtf8proc) {
+  for (bool fold : {false, true}) {
+    for (int c = 0; c < 0x80; ++c) {
+      const std::string ascii = std::string("a") + static_cast<char>(c) + "Z";
+      FeatureScratch fast, slow;
+      normalize_text(ascii, fold, fast);
+      normalize_text(ascii + " \xC3\xA9", fold, slow);  // + " é"
+      ASSERT_GE(slow.codepoints.size(), 2u) << c;
+      std::vector<int32_t> prefix(slow.codepoints.begin(), slow.codepoints.end() - 2);
+      EXPECT_EQ(fast.codepoints, prefix) << "byte " << c << " fold " << fold;
+    }
+  }
+}
+
 // Counts the hashed occurrences of `text` (word and char views separately).
 std::pair<size_t, size_t> count_views(const Featurizer& f, std::string_view text) {
   FeatureScratch scratch;
