@@ -13,10 +13,13 @@ namespace occam::router {
 namespace json = boost::json;
 namespace {
 
-uint64_t fnv1a(std::string_view s, uint64_t h = 1469598103934665603ull) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
+constexpr uint64_t kFnvOffset = 1469598103934665603ull;
+constexpr uint64_t kFnvPrime = 1099511628211ull;
+
+constexpr uint64_t fnv1a(std::string_view s, uint64_t h = kFnvOffset) {
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= kFnvPrime;
   }
   return h;
 }
@@ -30,8 +33,15 @@ uint64_t mix(uint64_t x) {
   return x;
 }
 
+// ASCII classes without the locale (the features are part of the model format: "C" locale semantics).
+bool is_digit(unsigned char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_upper(unsigned char c) {
+  return c >= 'A' && c <= 'Z';
+}
 bool is_word_byte(unsigned char c) {
-  return std::isalnum(c) || c >= 0x80;
+  return is_digit(c) || is_upper(c) || (c >= 'a' && c <= 'z') || c >= 0x80;
 }
 
 double sigmoid(double x) {
@@ -47,37 +57,42 @@ void complexity_features(std::string_view prompt, uint32_t hash_bits,
   out.clear();
   const uint32_t mask = (1u << hash_bits) - 1;
   // Hashed lower-cased word unigrams and bigrams; numbers collapse to their digit count so that
-  // "17 apples" and "23 apples" share a feature.
+  // "17 apples" and "23 apples" share a feature. Words are hashed as they are read (no copy of the word).
   thread_local std::vector<uint32_t> keys;
   keys.clear();
   uint64_t prev = 0;
   bool has_prev = false;
   size_t words = 0, numbers = 0, digits = 0;
-  std::string word;
+  uint64_t word_hash = kFnvOffset;
+  size_t word_len = 0;
+  bool word_numeric = true;
   auto flush = [&] {
-    if (word.empty()) return;
+    if (word_len == 0) return;
     ++words;
-    bool numeric = std::all_of(word.begin(), word.end(),
-                               [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
     uint64_t h;
-    if (numeric) {
+    if (word_numeric) {
       ++numbers;
-      h = fnv1a("#num") + word.size();
+      h = fnv1a("#num") + word_len;
     } else {
-      h = fnv1a(word);
+      h = word_hash;
     }
     keys.push_back(static_cast<uint32_t>(mix(h) & mask));
     if (has_prev) keys.push_back(static_cast<uint32_t>(mix(prev * 31 + h + 0x9e3779b97f4a7c15ull) & mask));
     prev = h;
     has_prev = true;
-    word.clear();
+    word_hash = kFnvOffset;
+    word_len = 0;
+    word_numeric = true;
   };
   size_t sentences = 0, questions = 0, lines = 1, symbols = 0;
   for (char ch : prompt) {
     unsigned char c = static_cast<unsigned char>(ch);
-    if (std::isdigit(c)) ++digits;
+    const bool digit = is_digit(c);
+    digits += digit ? 1 : 0;
     if (is_word_byte(c)) {
-      word += static_cast<char>(std::tolower(c));
+      word_hash = (word_hash ^ (is_upper(c) ? c | 0x20u : c)) * kFnvPrime;
+      ++word_len;
+      word_numeric = word_numeric && digit;
       continue;
     }
     flush();
@@ -174,6 +189,10 @@ Result<ComplexityModel> ComplexityModel::train(std::span<const OutcomeRow> rows,
 double ComplexityModel::score(std::string_view prompt) const {
   thread_local std::vector<std::pair<uint32_t, float>> features;
   complexity_features(prompt, hash_bits_, features);
+  return score(features);
+}
+
+double ComplexityModel::score(std::span<const std::pair<uint32_t, float>> features) const {
   double dot = bias_;
   for (auto [index, value] : features) {
     size_t j = index - 1;

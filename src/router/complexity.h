@@ -56,6 +56,9 @@ class ComplexityModel {
 
   // P(the small tier suffices), in [0, 1]. Thread-safe.
   double score(std::string_view prompt) const;
+  // The same from features already computed by complexity_features(prompt, hash_bits()).
+  double score(std::span<const std::pair<uint32_t, float>> features) const;
+  uint32_t hash_bits() const { return hash_bits_; }
 
   // Route to the small tier when score >= threshold (set by calibration; 0.5 before).
   double threshold() const { return threshold_; }

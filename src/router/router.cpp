@@ -1,13 +1,15 @@
 #include "router/router.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <random>
-#include <set>
 
 #include <time.h>
 
+#include "ml/ml.h"
+#include "router/complexity.h"
 #include "rules/redact.h"
 #include "store/request_log.h"
 
@@ -29,41 +31,53 @@ std::string new_request_id() {
   return fmt::format("rt-{:08x}{:08x}", static_cast<uint32_t>(salt >> 16), static_cast<uint32_t>(n ^ salt));
 }
 
-// Stop words that tell French from English in a few words (cheap: no model for a language hint).
-// Sorted arrays of string_view and a stack buffer: no allocation per word.
-std::string guess_language(std::string_view text) {
-  static constexpr std::string_view fr[] = {"au",   "avec", "dans", "des", "du",  "elle", "est", "et",
-                                            "il",   "je",   "la",   "le",  "les", "ma",   "mes", "mon",
-                                            "nous", "pas",  "pour", "que", "qui", "sur",  "une", "vous"};
-  static constexpr std::string_view en[] = {"and", "are",  "be", "do",  "for", "have", "how",  "i",
-                                            "in",  "is",   "it", "my",  "not", "of",   "on",   "that",
-                                            "the", "this", "to", "was", "we",  "what", "with", "you"};
+// Stop words that tell French from English in a few words (cheap: no model for a language hint). None is
+// longer than 4 letters, so a word is packed into a uint32 as it is read and looked up among sorted keys:
+// no string, no allocation, longer words are skipped at once.
+constexpr uint32_t pack_word(std::string_view w) {
+  uint32_t key = 0;
+  for (char c : w) key = key << 8 | static_cast<unsigned char>(c);
+  return key;
+}
+
+template <size_t N>
+constexpr std::array<uint32_t, N> packed_sorted(const std::string_view (&words)[N]) {
+  std::array<uint32_t, N> keys{};
+  for (size_t i = 0; i < N; ++i) keys[i] = pack_word(words[i]);
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+constexpr std::string_view kFrench[] = {"au",  "avec", "dans", "des", "du",  "elle", "est", "et",
+                                        "il",  "je",   "la",   "le",  "les", "ma",   "mes", "mon",
+                                        "nous", "pas", "pour", "que", "qui", "sur",  "une", "vous"};
+constexpr std::string_view kEnglish[] = {"and", "are",  "be", "do",  "for", "have", "how",  "i",
+                                         "in",  "is",   "it", "my",  "not", "of",   "on",   "that",
+                                         "the", "this", "to", "was", "we",  "what", "with", "you"};
+
+std::string_view guess_language(std::string_view text) {
+  static constexpr auto fr = packed_sorted(kFrench);
+  static constexpr auto en = packed_sorted(kEnglish);
   int f = 0, e = 0;
-  char word[8];
-  size_t len = 0;
-  bool too_long = false;
+  uint32_t key = 0;
+  size_t len = 0;  // letters in the current word (counted past 4: such a word is no stop word)
   auto flush = [&] {
-    if (len > 0 && !too_long) {
-      std::string_view w(word, len);
-      f += std::binary_search(std::begin(fr), std::end(fr), w) ? 1 : 0;
-      e += std::binary_search(std::begin(en), std::end(en), w) ? 1 : 0;
+    if (len > 0 && len <= 4) {
+      f += std::binary_search(fr.begin(), fr.end(), key) ? 1 : 0;
+      e += std::binary_search(en.begin(), en.end(), key) ? 1 : 0;
     }
     len = 0;
-    too_long = false;
+    key = 0;
   };
   for (char c : text) {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-      if (len < sizeof word) {
-        word[len++] = static_cast<char>(c | 0x20);
-      } else {
-        too_long = true;
-      }
-    } else {
+      key = key << 8 | static_cast<unsigned char>(c | 0x20);
+      ++len;
+    } else if (len > 0) {
       flush();
     }
   }
   flush();
-  if (f == 0 && e == 0) return {};
   return f > e ? "fr" : (e > f ? "en" : "");
 }
 
@@ -90,40 +104,78 @@ struct Route {
   std::vector<std::unique_ptr<Verifier>> verifiers;
 };
 
-Result<RequestView> make_request_view(const backends::GenerateRequest& request,
-                                      const rules::PiiScanner* scanner) {
-  RequestView view;
+Status build_request_view(const backends::GenerateRequest& request, const rules::PiiScanner* scanner,
+                          RequestView& view) {
   view.request = &request;
+  bool other_turns = false;  // assistant or tool turns: not routed on, but scanned (they go upstream too)
   if (request.kind == backends::RequestKind::completion) {
     view.text = request.prompt;
     view.last_user = request.prompt;
   } else {
+    // One message (the common case) is used in place; several are joined once.
+    const backends::Message* only = nullptr;
+    size_t routed = 0;
     for (const backends::Message& m : request.messages) {
-      if (m.role == "assistant" || m.role == "tool") continue;
-      if (!view.text.empty()) view.text += '\n';
-      view.text += m.content;
+      if (m.role == "assistant" || m.role == "tool") {
+        other_turns = true;
+        continue;
+      }
+      only = &m;
+      ++routed;
       if (m.role == "user") view.last_user = m.content;
+    }
+    if (routed == 1) {
+      view.text = only->content;
+    } else if (routed > 1) {
+      for (const backends::Message& m : request.messages) {
+        if (m.role == "assistant" || m.role == "tool") continue;
+        if (!view.joined_.empty()) view.joined_ += '\n';
+        view.joined_ += m.content;
+      }
+      view.text = view.joined_;
     }
   }
   view.tenant = request.user;
   view.approx_tokens = static_cast<int64_t>((view.text.size() + 3) / 4);
   view.language = guess_language(view.text);
-  if (scanner) {
-    // Every message is scanned, assistant and tool turns included: they go upstream too.
-    std::string all = view.text;
+  if (!scanner) return ok_status();
+  auto found = scanner->scan(view.text);
+  if (!found.ok()) return std::move(found).error().with_context("PII scan");
+  view.pii = std::move(found).value();
+  if (other_turns) {
+    // Scanned one by one: only the kinds matter to the policies, not offsets into a joined text.
+    auto scan_more = [&](std::string_view more) -> Status {
+      if (more.empty()) return ok_status();
+      auto extra = scanner->scan(more);
+      if (!extra.ok()) return std::move(extra).error().with_context("PII scan");
+      for (rules::Finding& f : *extra) view.pii.push_back(std::move(f));
+      return ok_status();
+    };
     for (const backends::Message& m : request.messages) {
-      if (m.role == "assistant" || m.role == "tool") {
-        all += '\n';
-        all += m.content;
-        for (const backends::ToolCall& c : m.tool_calls) all += '\n' + c.arguments;
-      }
+      if (m.role != "assistant" && m.role != "tool") continue;
+      OCCAM_TRY(scan_more(m.content));
+      for (const backends::ToolCall& c : m.tool_calls) OCCAM_TRY(scan_more(c.arguments));
     }
-    auto found = scanner->scan(all);
-    if (!found.ok()) return std::move(found).error().with_context("PII scan");
-    view.pii = std::move(found).value();
-    view.pii_scanned = true;
   }
-  return view;
+  view.pii_scanned = true;
+  return ok_status();
+}
+
+const std::vector<std::pair<uint32_t, float>>& RequestView::complexity_features(uint32_t hash_bits) const {
+  if (complexity_bits_ != hash_bits) {
+    router::complexity_features(last_user, hash_bits, complexity_);
+    complexity_bits_ = hash_bits;
+  }
+  return complexity_;
+}
+
+std::span<const float> RequestView::class_probabilities(const ml::Classifier& classifier) const {
+  for (const auto& [model, probabilities] : probabilities_)
+    if (model == &classifier) return probabilities;
+  std::vector<float> p(classifier.labels().size());
+  classifier.probabilities(last_user, {}, p, true);
+  probabilities_.emplace_back(&classifier, std::move(p));
+  return probabilities_.back().second;
 }
 
 Router::Router() = default;
@@ -258,18 +310,21 @@ Result<Plan> Router::decide(std::string_view route_name, const backends::Generat
     plan.refused = true;
     plan.refusal = std::move(why);
   };
-  auto view = make_request_view(request, scanner_.get());
-  if (!view.ok()) {
+  RequestView view;
+  if (Status built = build_request_view(request, scanner_.get(), view); !built.ok()) {
     // Fail closed: a request whose PII scan could not run never goes anywhere.
-    refuse(fmt::format("fail closed: {}", view.error().message()));
+    refuse(fmt::format("fail closed: {}", built.error().message()));
   } else {
-    std::set<std::string> kinds;
-    for (const rules::Finding& f : view->pii) kinds.insert(f.kind);
-    trace.pii_kinds.assign(kinds.begin(), kinds.end());
+    // The kinds found (never the values), sorted and unique.
+    for (const rules::Finding& f : view.pii) {
+      auto at = std::lower_bound(trace.pii_kinds.begin(), trace.pii_kinds.end(), f.kind);
+      if (at == trace.pii_kinds.end() || *at != f.kind) trace.pii_kinds.insert(at, f.kind);
+    }
+    trace.policies.reserve(route.policies.size());
     for (const auto& [kind, policy] : route.policies) {
       PolicyStep step;
       step.policy = kind;
-      Status status = policy->decide(*view, plan, step);
+      Status status = policy->decide(view, plan, step);
       if (!status.ok()) {
         step.outcome = "error";
         step.detail = status.error().message();
@@ -301,6 +356,8 @@ Result<Plan> Router::decide(std::string_view route_name, const backends::Generat
   if (plan.refused) {
     trace.refused = true;
     trace.refusal = plan.refusal;
+  } else {
+    trace.plan = plan.tiers;
   }
   trace.decision_us = std::chrono::duration<double, std::micro>(Clock::now() - started).count();
   return plan;

@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,22 +31,47 @@
 namespace occam::store {
 class RequestLog;
 }
+namespace occam::ml {
+class Classifier;
+}
 
 namespace occam::router {
 
 using backends::Task;
 
-// What every policy sees: the request and facts computed once per request.
+// What every policy sees: the request and facts computed once per request, in cheap passes that copy no
+// text in the common case (one user message, or a completion prompt: `text` points into the request).
+// Not copyable: `text` may point into `joined_`. Policies that score the text share one featurization per
+// request through the caches below (two complexity policies with the same hash size, or the same
+// classifier model named twice, compute it once).
 struct RequestView {
+  RequestView() = default;
+  RequestView(const RequestView&) = delete;
+  RequestView& operator=(const RequestView&) = delete;
+
   const backends::GenerateRequest* request = nullptr;
-  std::string text;       // user and system content, joined by '\n' (chat) or the prompt
-  std::string last_user;  // the last user message (what classifiers score)
-  std::string tenant;
-  std::vector<std::string> tags;
-  std::vector<rules::Finding> pii;  // over `text`
+  std::string_view text;       // user and system content, joined by '\n' (chat) or the prompt
+  std::string_view last_user;  // the last user message (what classifiers score)
+  std::string_view tenant;
+  std::span<const std::string> tags;
+  std::vector<rules::Finding> pii;  // over every message, assistant and tool turns included
   bool pii_scanned = false;
   int64_t approx_tokens = 0;  // ~ bytes / 4 (cheap; policies need an order of magnitude)
-  std::string language;       // "fr", "en" or "" (stop-word vote)
+  std::string_view language;  // "fr", "en" or "" (stop-word vote)
+
+  // The complexity features of `last_user` for a hash size, computed on first use.
+  const std::vector<std::pair<uint32_t, float>>& complexity_features(uint32_t hash_bits) const;
+
+  // Per-label probabilities of a classifier for `last_user`, computed on first use (one entry per model).
+  std::span<const float> class_probabilities(const ml::Classifier& classifier) const;
+
+ private:
+  friend Status build_request_view(const backends::GenerateRequest&, const rules::PiiScanner*,
+                                   RequestView&);
+  std::string joined_;  // storage of `text` when several messages make it up
+  mutable uint32_t complexity_bits_ = 0;
+  mutable std::vector<std::pair<uint32_t, float>> complexity_;
+  mutable std::vector<std::pair<const ml::Classifier*, std::vector<float>>> probabilities_;
 };
 
 // What the policies build; each may narrow or fix it.
@@ -160,9 +186,10 @@ class Router {
   store::RequestLog* log_ = nullptr;
 };
 
-// A request's facts (text, language, token estimate, PII when a scanner is given).
-Result<RequestView> make_request_view(const backends::GenerateRequest& request,
-                                      const rules::PiiScanner* scanner);
+// Fills `view` with a request's facts (text, language, token estimate, PII when a scanner is given).
+// An error is a PII scan that could not run.
+Status build_request_view(const backends::GenerateRequest& request, const rules::PiiScanner* scanner,
+                          RequestView& view);
 
 }  // namespace occam::router
 

@@ -74,6 +74,9 @@ json::object trace_to_json(const Trace& t) {
     policies.push_back(std::move(s));
   }
   o["policies"] = std::move(policies);
+  json::array plan;
+  for (const std::string& m : t.plan) plan.push_back(json::value(m));
+  o["plan"] = std::move(plan);
   json::array kinds;
   for (const std::string& k : t.pii_kinds) kinds.push_back(json::value(k));
   o["pii_kinds"] = std::move(kinds);
@@ -136,6 +139,9 @@ Result<Trace> trace_from_json(std::string_view text) {
                             number_of(p, "score"), number_of(p, "threshold")});
     }
   }
+  if (const json::array* ms = array_of(o, "plan"))
+    for (const json::value& m : *ms)
+      if (m.is_string()) t.plan.emplace_back(m.get_string());
   if (const json::array* ks = array_of(o, "pii_kinds"))
     for (const json::value& k : *ks)
       if (k.is_string()) t.pii_kinds.emplace_back(k.get_string());
@@ -181,7 +187,10 @@ Result<Trace> trace_from_json(std::string_view text) {
   return t;
 }
 
-std::string trace_header(const Trace& t) {
+namespace {
+
+// "route=…; id=…; path=…": shared by the decision header and the full one.
+std::string route_and_path(const Trace& t) {
   std::string out = fmt::format("route={}; id={}; path=", header_safe(t.route), header_safe(t.request_id));
   for (size_t i = 0; i < t.policies.size(); ++i) {
     const PolicyStep& p = t.policies[i];
@@ -192,6 +201,21 @@ std::string trace_header(const Trace& t) {
       if (std::isfinite(p.threshold)) out += fmt::format("/{:.3f}", p.threshold);
     }
   }
+  return out;
+}
+
+}  // namespace
+
+std::string trace_decision_header(const Trace& t) {
+  std::string out = route_and_path(t);
+  if (t.refused) return out + "; refused";
+  out += "; plan=";
+  for (size_t i = 0; i < t.plan.size(); ++i) out += (i ? ">" : "") + header_safe(t.plan[i]);
+  return out;
+}
+
+std::string trace_header(const Trace& t) {
+  std::string out = route_and_path(t);
   out += "; tiers=";
   for (size_t i = 0; i < t.attempts.size(); ++i) {
     const Attempt& a = t.attempts[i];

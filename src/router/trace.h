@@ -53,6 +53,7 @@ struct Trace {
   std::string route;
   int64_t unix_ms = 0;
   std::vector<PolicyStep> policies;
+  std::vector<std::string> plan;       // the tiers the policies chose, in order (before any ran)
   std::vector<std::string> pii_kinds;  // kinds found in the request (never the values)
   int redactions = 0;                  // placeholders sent instead of values
   std::vector<Attempt> attempts;
@@ -77,6 +78,10 @@ Result<Trace> trace_from_json(std::string_view json);
 // Compact, header-safe: "route=auto; path=rules:pass,complexity:0.71>=0.50;
 // tiers=small(fail:mean_logprob),big; answered=big; cost=0.000120; baseline=0.000300; ms=812.4".
 std::string trace_header(const Trace& trace);
+// The part of the header known once the policies have decided, before any tier ran (the `x-occam-route`
+// of a stream, sent with its first bytes): "route=auto; id=rt-…; path=rules:pass,complexity:small:0.812/
+// 0.742; plan=small>big" (or "; refused"). trace_header() starts with the same route, id and path.
+std::string trace_decision_header(const Trace& trace);
 // The request-log row of a trace.
 store::RequestRecord trace_to_record(const Trace& trace);
 

@@ -1,10 +1,13 @@
 #include "router/router.h"
 
+#include <algorithm>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 #include "fake_backend.h"
+#include "router/complexity.h"
 #include "router/trace.h"
 
 namespace occam::router {
@@ -443,6 +446,69 @@ TEST(Router, RulesOnMetadata) {
   vip.user = "acme";
   EXPECT_EQ(answered(vip), "big");
   EXPECT_EQ(answered(chat("hello there")), "small");
+}
+
+TEST(Router, DecisionHeaderIsKnownBeforeAnyTierRuns) {
+  Fixture f([](auto&) { return FakeAnswer{"s", {-0.1}}; }, [](auto&) { return FakeAnswer{"b", {-0.1}}; },
+            kCascade);
+  ASSERT_TRUE(f.router);
+  auto decided = [&](std::string text) {
+    Trace t;
+    EXPECT_TRUE(f.router->decide("auto", chat(std::move(text)), t).ok());
+    return t;
+  };
+  Trace plain = decided("hello");
+  EXPECT_EQ(plain.plan, (std::vector<std::string>{"small", "big"}));
+  EXPECT_TRUE(plain.attempts.empty());
+  EXPECT_EQ(trace_decision_header(plain), "route=auto; id=; path=rules:pass,cascade:tiers; plan=small>big");
+  EXPECT_NE(trace_decision_header(decided("c'est confidentiel")).find("; plan=small"), std::string::npos);
+  Trace refused = decided("DROP TABLE users");
+  EXPECT_TRUE(refused.plan.empty());
+  EXPECT_EQ(trace_decision_header(refused).substr(trace_decision_header(refused).size() - 9), "; refused");
+  // The full header of the answer starts with the decision's route, id and path.
+  auto answer = run(f.router->generate("auto", chat("hello"), nullptr));
+  ASSERT_TRUE(answer.ok());
+  std::string decision = trace_decision_header(answer->trace);
+  std::string prefix = decision.substr(0, decision.find("; plan="));
+  EXPECT_EQ(trace_header(answer->trace).rfind(prefix + "; tiers=small", 0), 0u) << trace_header(answer->trace);
+  auto back = trace_from_json(boost::json::serialize(trace_to_json(answer->trace)));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->plan, answer->trace.plan);
+}
+
+TEST(RequestView, OneMessageInPlaceSeveralJoinedEveryTurnScanned) {
+  auto scanner = rules::PiiScanner::create();
+  ASSERT_TRUE(scanner.ok());
+  auto one = chat("bonjour, je voudrais payer la facture");
+  RequestView view;
+  ASSERT_TRUE(build_request_view(one, &*scanner, view).ok());
+  EXPECT_EQ(view.text.data(), one.messages[0].content.data()) << "one message is used in place";
+  EXPECT_EQ(view.last_user, one.messages[0].content);
+  EXPECT_EQ(view.language, "fr");
+  EXPECT_TRUE(view.pii.empty());
+
+  backends::GenerateRequest many;
+  many.messages.push_back({"system", "You are helpful.", false, "", "", {}});
+  many.messages.push_back({"user", "what is the weather", false, "", "", {}});
+  many.messages.push_back({"assistant", "write to a.b@example.com", false, "", "", {}});
+  many.messages.push_back({"user", "and the IBAN FR7630006000011234567890189?", false, "", "", {}});
+  many.messages[2].tool_calls.push_back({"c1", "f", R"({"ip": "192.168.1.20"})"});
+  RequestView joined;
+  ASSERT_TRUE(build_request_view(many, &*scanner, joined).ok());
+  EXPECT_EQ(joined.text,
+            "You are helpful.\nwhat is the weather\nand the IBAN FR7630006000011234567890189?");
+  EXPECT_EQ(joined.last_user, many.messages[3].content);
+  EXPECT_EQ(joined.language, "en");
+  std::vector<std::string> kinds;
+  for (const rules::Finding& f : joined.pii) kinds.push_back(f.kind);
+  std::sort(kinds.begin(), kinds.end());
+  EXPECT_EQ(kinds, (std::vector<std::string>{"EMAIL", "IBAN", "IPV4"})) << "assistant and tool turns too";
+  // The complexity features are computed once and shared; they equal the direct computation.
+  std::vector<std::pair<uint32_t, float>> direct;
+  complexity_features(joined.last_user, 12, direct);
+  const auto* first = &joined.complexity_features(12);
+  EXPECT_EQ(*first, direct);
+  EXPECT_EQ(&joined.complexity_features(12), first);
 }
 
 }  // namespace

@@ -1,12 +1,12 @@
 // Acceptance: a classic-ML classifier (src/ml) trained on sib200_fr's train split, cascaded to the recorded
-// GPT-4 answers on the test split. The validation split has no LLM answers, so the threshold is calibrated
-// there with this rule: the lowest confidence threshold at which the validation items the classifier keeps
-// are answered at least as accurately as the LLM would answer (its estimated accuracy). The estimate is a
-// single scalar, GPT-4's recorded accuracy (the way a deployer would use a published benchmark figure);
-// the test prints how the operating point moves with other estimates.
+// GPT-4 answers on the test split. The threshold is calibrated on the validation split alone (it has no
+// LLM answers): the highest threshold that keeps the LLM calls within the 40% budget on validation.
+// Nothing measured on the test split (GPT-4's accuracy included) enters the calibration; the test prints
+// the whole threshold table on test and how the operating point moves with the budget.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
@@ -95,43 +95,53 @@ TEST(Sib200Cascade, KeepsLlmAccuracyWithFewCalls) {
     evaluate(t, &acc, &share);
     std::printf("%9.2f %9.4f %8.1f%% %8.1f%%\n", t, acc, 100 * acc / llm_only, 100 * share);
   }
-  // Calibration on validation: the lowest threshold at which the items the classifier keeps are answered at
-  // least as accurately as the LLM would answer them (estimated accuracy `llm_estimate`).
-  std::vector<std::pair<double, bool>> val;  // (confidence, classifier correct), most confident first
+  // Calibration on the validation split only. It has gold labels but no LLM answers (GPT-4 answered the
+  // test split only), so no rule can use the LLM's accuracy without peeking at test. The rule is the cost
+  // side of the target: the LLM budget (40% of the calls) goes to the least confident items, i.e. the
+  // threshold is the highest one that sends at most 40% of the validation items to the LLM. GPT-4's
+  // answers are read for the evaluation on test only, where both the quality (>= 98% of GPT-4 alone) and
+  // the budget (<= 40% of the calls) are measured.
+  std::vector<double> val;  // confidences on validation, most confident first
+  size_t val_right = 0;
   for (const ml::Example* e : data->split("validation")) {
     ml::Prediction p = model->predict(e->text, 1);
-    val.push_back({p.probability, p.label == e->labels[0]});
+    val.push_back(p.probability);
+    val_right += p.label == e->labels[0] ? 1 : 0;
   }
-  std::sort(val.begin(), val.end(), [](auto& a, auto& b) { return a.first > b.first; });
-  auto calibrate = [&](double llm_estimate) {
-    double threshold = 1.0 + 1e-9;
-    size_t right = 0;
-    for (size_t k = 1; k <= val.size(); ++k) {
-      right += val[k - 1].second ? 1 : 0;
-      bool cut_ok = k == val.size() || val[k].first < val[k - 1].first;
-      if (cut_ok && static_cast<double>(right) / static_cast<double>(k) >= llm_estimate) {
-        threshold = k == val.size() ? 0.0 : (val[k - 1].first + val[k].first) / 2;
-      }
+  std::sort(val.begin(), val.end(), std::greater<>());
+  ASSERT_FALSE(val.empty());
+  auto calibrate_budget = [&](double budget) {
+    // Keep the k most confident items, k as small as the budget allows, cutting between distinct values.
+    const size_t n_val = val.size();
+    for (size_t k = 0; k <= n_val; ++k) {
+      bool within = static_cast<double>(n_val - k) <= budget * static_cast<double>(n_val);
+      bool cut_ok = k == 0 || k == n_val || val[k] < val[k - 1];
+      if (within && cut_ok) return k == 0 ? 1.0 + 1e-9 : k == n_val ? 0.0 : (val[k - 1] + val[k]) / 2;
     }
-    return threshold;
+    return 0.0;
   };
+  auto validation_share = [&](double t) {
+    return static_cast<double>(std::count_if(val.begin(), val.end(), [&](double c) { return c < t; })) /
+           static_cast<double>(val.size());
+  };
+  std::printf("validation: %zu items, classifier accuracy %.4f\n", val.size(),
+              static_cast<double>(val_right) / static_cast<double>(val.size()));
   double acc, share;
-  for (double estimate : {0.80, 0.90, 0.95, 1.0}) {
-    double t = calibrate(estimate);
+  for (double budget : {0.10, 0.20, 0.30, 0.40, 0.50}) {
+    double t = calibrate_budget(budget);
     evaluate(t, &acc, &share);
     std::printf(
-        "  sensitivity: LLM accuracy estimate %.2f -> threshold %.4f, accuracy %.4f (%.1f%% of GPT-4), "
-        "%.1f%% LLM calls\n",
-        estimate, t, acc, 100 * acc / llm_only, 100 * share);
+        "  LLM budget %.2f -> threshold %.4f (validation: %.1f%% LLM calls) -> test accuracy %.4f (%.1f%% of "
+        "GPT-4), %.1f%% LLM calls\n",
+        budget, t, 100 * validation_share(t), acc, 100 * acc / llm_only, 100 * share);
   }
-  // The estimate is GPT-4's recorded accuracy: one published-benchmark-like scalar (measured on the test
-  // split, the only split with LLM answers); the threshold itself is chosen on validation only.
-  const double threshold = calibrate(llm_only);
+  constexpr double kBudget = 0.40;
+  const double threshold = calibrate_budget(kBudget);
   evaluate(threshold, &acc, &share);
   std::printf(
-      "calibrated on validation (%zu items, LLM estimate %.4f): threshold %.4f -> accuracy %.4f (%.1f%% of "
-      "GPT-4) with %.1f%% LLM calls\n",
-      val.size(), llm_only, threshold, acc, 100 * acc / llm_only, 100 * share);
+      "calibrated on validation (%zu items, LLM budget %.0f%%): threshold %.4f -> test accuracy %.4f (%.1f%% "
+      "of GPT-4 only) with %.1f%% LLM calls\n",
+      val.size(), 100 * kBudget, threshold, acc, 100 * acc / llm_only, 100 * share);
   EXPECT_GE(acc / llm_only, 0.98);
   EXPECT_LE(share, 0.40);
 }

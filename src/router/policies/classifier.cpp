@@ -4,6 +4,8 @@
 //
 //   - classifier: {model: models/intent.occam-linear, threshold: 0.8,
 //                  labels: {billing: [local-small], legal: [big]}, refuse_labels: [abuse]}
+#include <algorithm>
+
 #include "ml/ml.h"
 #include "router/router.h"
 
@@ -47,21 +49,26 @@ class ClassifierPolicy final : public Policy {
   }
 
   Status decide(const RequestView& view, Plan& plan, PolicyStep& step) const override {
-    ml::Prediction p = classifier_->predict(view.last_user, 1);
-    step.score = p.probability;
+    // The per-request probabilities (shared with any other policy naming the same model), then the
+    // argmax: no Prediction to build, nothing allocated here.
+    std::span<const float> p = view.class_probabilities(*classifier_);
+    if (p.empty()) return make_error(ErrorCode::internal, "classifier has no labels");
+    const size_t best = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
+    const std::string& label = classifier_->labels()[best];
+    step.score = p[best];
     step.threshold = threshold_;
-    step.detail = std::string(p.label);
-    if (p.probability < threshold_ || p.out_of_scope) {
+    step.detail = label;
+    if (p[best] < threshold_ || classifier_->is_out_of_scope(p)) {
       step.outcome = "below_threshold";
       return ok_status();
     }
-    if (std::find(refuse_labels_.begin(), refuse_labels_.end(), p.label) != refuse_labels_.end()) {
+    if (std::find(refuse_labels_.begin(), refuse_labels_.end(), label) != refuse_labels_.end()) {
       plan.refused = true;
-      plan.refusal = fmt::format("classifier label '{}'", p.label);
+      plan.refusal = fmt::format("classifier label '{}'", label);
       step.outcome = "refuse";
       return ok_status();
     }
-    auto it = labels_.find(p.label);
+    auto it = labels_.find(label);
     if (it == labels_.end() || plan.decided) {
       step.outcome = plan.decided ? "skipped" : "unmapped";
       return ok_status();

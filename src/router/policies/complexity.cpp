@@ -35,7 +35,8 @@ class ComplexityPolicy final : public Policy {
   }
 
   Status decide(const RequestView& view, Plan& plan, PolicyStep& step) const override {
-    double score = model_.score(view.last_user);
+    // The features are computed once per request and shared with other complexity policies.
+    double score = model_.score(view.complexity_features(model_.hash_bits()));
     step.score = score;
     step.threshold = threshold_;
     if (plan.decided) {
