@@ -179,7 +179,8 @@ routes:
   const double c50 = percentile(decide_cpu_us, 0.5), c99 = percentile(decide_cpu_us, 0.99);
   std::printf("  rest (rules, trace bookkeeping), p50 estimate: %.1f us\n",
               c50 - percentile(view_us, 0.5) - percentile(classify_us, 0.5) - percentile(complexity_us, 0.5));
-  std::printf("  %.1f%% of requests start on the small tier\n", 100.0 * static_cast<double>(small) / requests);
+  std::printf("  %.1f%% of requests start on the small tier\n",
+              100.0 * static_cast<double>(small) / requests);
   std::printf("  target p99 <= 100 us: wall clock %s, CPU time %s\n",
               percentile(decide_us, 0.99) <= 100.0 ? "met" : "NOT met", c99 <= 100.0 ? "met" : "NOT met");
   return 0;

@@ -48,9 +48,9 @@ constexpr std::array<uint32_t, N> packed_sorted(const std::string_view (&words)[
   return keys;
 }
 
-constexpr std::string_view kFrench[] = {"au",  "avec", "dans", "des", "du",  "elle", "est", "et",
-                                        "il",  "je",   "la",   "le",  "les", "ma",   "mes", "mon",
-                                        "nous", "pas", "pour", "que", "qui", "sur",  "une", "vous"};
+constexpr std::string_view kFrench[] = {"au",   "avec", "dans", "des", "du",  "elle", "est", "et",
+                                        "il",   "je",   "la",   "le",  "les", "ma",   "mes", "mon",
+                                        "nous", "pas",  "pour", "que", "qui", "sur",  "une", "vous"};
 constexpr std::string_view kEnglish[] = {"and", "are",  "be", "do",  "for", "have", "how",  "i",
                                          "in",  "is",   "it", "my",  "not", "of",   "on",   "that",
                                          "the", "this", "to", "was", "we",  "what", "with", "you"};

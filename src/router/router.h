@@ -66,8 +66,7 @@ struct RequestView {
   std::span<const float> class_probabilities(const ml::Classifier& classifier) const;
 
  private:
-  friend Status build_request_view(const backends::GenerateRequest&, const rules::PiiScanner*,
-                                   RequestView&);
+  friend Status build_request_view(const backends::GenerateRequest&, const rules::PiiScanner*, RequestView&);
   std::string joined_;  // storage of `text` when several messages make it up
   mutable uint32_t complexity_bits_ = 0;
   mutable std::vector<std::pair<uint32_t, float>> complexity_;

@@ -7,9 +7,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <sstream>
-#include <filesystem>
 
 #include <gtest/gtest.h>
 
@@ -63,8 +63,9 @@ void expect_row_equals(const ReportRow& row, const Sums& s, int64_t route_reques
   EXPECT_NEAR(row.latency_ms, s.latency_ms, 1e-9 * std::max(1.0, s.latency_ms));
   EXPECT_DOUBLE_EQ(row.share, static_cast<double>(s.requests) / static_cast<double>(route_requests));
   EXPECT_DOUBLE_EQ(row.escalation_rate, static_cast<double>(s.escalated) / static_cast<double>(s.requests));
-  EXPECT_DOUBLE_EQ(row.verify_failure_rate,
-                   s.attempts ? static_cast<double>(s.verify_failures) / static_cast<double>(s.attempts) : 0.0);
+  EXPECT_DOUBLE_EQ(
+      row.verify_failure_rate,
+      s.attempts ? static_cast<double>(s.verify_failures) / static_cast<double>(s.attempts) : 0.0);
   EXPECT_DOUBLE_EQ(row.p50_ms, s.percentile(0.50));
   EXPECT_DOUBLE_EQ(row.p95_ms, s.percentile(0.95));
 }
@@ -89,8 +90,8 @@ void expect_printed_total(const std::string& table, const Sums& s) {
   EXPECT_NEAR(cost, s.cost, 0.5e-6 + 1e-12);
   EXPECT_NEAR(baseline, s.baseline_cost, 0.5e-6 + 1e-12);
   EXPECT_NEAR(energy, s.energy_j, 0.5e-3 + 1e-9);
-  EXPECT_EQ(tokens_line, fmt::format("total tokens: {} prompt + {} completion", s.prompt_tokens,
-                                     s.completion_tokens));
+  EXPECT_EQ(tokens_line,
+            fmt::format("total tokens: {} prompt + {} completion", s.prompt_tokens, s.completion_tokens));
 }
 
 TEST(Report, TotalsEqualTheRequestLogSums) {

@@ -449,8 +449,14 @@ TEST(Router, RulesOnMetadata) {
 }
 
 TEST(Router, DecisionHeaderIsKnownBeforeAnyTierRuns) {
-  Fixture f([](auto&) { return FakeAnswer{"s", {-0.1}}; }, [](auto&) { return FakeAnswer{"b", {-0.1}}; },
-            kCascade);
+  Fixture f(
+      [](auto&) {
+        return FakeAnswer{"s", {-0.1}};
+      },
+      [](auto&) {
+        return FakeAnswer{"b", {-0.1}};
+      },
+      kCascade);
   ASSERT_TRUE(f.router);
   auto decided = [&](std::string text) {
     Trace t;
@@ -470,7 +476,8 @@ TEST(Router, DecisionHeaderIsKnownBeforeAnyTierRuns) {
   ASSERT_TRUE(answer.ok());
   std::string decision = trace_decision_header(answer->trace);
   std::string prefix = decision.substr(0, decision.find("; plan="));
-  EXPECT_EQ(trace_header(answer->trace).rfind(prefix + "; tiers=small", 0), 0u) << trace_header(answer->trace);
+  EXPECT_EQ(trace_header(answer->trace).rfind(prefix + "; tiers=small", 0), 0u)
+      << trace_header(answer->trace);
   auto back = trace_from_json(boost::json::serialize(trace_to_json(answer->trace)));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->plan, answer->trace.plan);
@@ -495,8 +502,7 @@ TEST(RequestView, OneMessageInPlaceSeveralJoinedEveryTurnScanned) {
   many.messages[2].tool_calls.push_back({"c1", "f", R"({"ip": "192.168.1.20"})"});
   RequestView joined;
   ASSERT_TRUE(build_request_view(many, &*scanner, joined).ok());
-  EXPECT_EQ(joined.text,
-            "You are helpful.\nwhat is the weather\nand the IBAN FR7630006000011234567890189?");
+  EXPECT_EQ(joined.text, "You are helpful.\nwhat is the weather\nand the IBAN FR7630006000011234567890189?");
   EXPECT_EQ(joined.last_user, many.messages[3].content);
   EXPECT_EQ(joined.language, "en");
   std::vector<std::string> kinds;
