@@ -2,30 +2,27 @@
 // answers a test scripts, a recording tool server that dedupes by Idempotency-Key, and a tiny classifier.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <fstream>
 #include <map>
 #include <mutex>
 
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
+#include "http_fake.h"
 #include "ml/ml.h"
 #include "test_support.h"
-#include "http_fake.h"
 #include "workflow/store/run_store.h"
 #include "workflow/workflow.h"
 
 namespace occam::workflow::testing {
 
-namespace json = boost::json;
+using occam::testing::chat_answer;
+using occam::testing::FakeRequest;
+using occam::testing::HttpFake;
+using occam::testing::last_content;
 
-// The last message's content of a chat request.
-inline std::string last_content(const json::object& request) {
-  const auto& messages = request.at("messages").as_array();
-  const auto& last = messages.back().as_object();
-  return last.contains("content") && last.at("content").is_string() ? std::string(last.at("content").as_string()) : "";
-}
+namespace json = boost::json;
 
 // Records tool calls by Idempotency-Key: `requests` counts every HTTP request, `applied` counts the side
 // effects (once per key: a repeated key gets the first answer back, as an idempotent API does).
@@ -69,12 +66,15 @@ class WorkflowFixture : public ::testing::Test {
   // occam.yaml with models small and big on the fake upstream, route `auto` = cascade [small, big], and the
   // workflow `wf` from `workflow_yaml` (its own file, wf.yaml). {tools} in the YAML is the tool server URL.
   std::filesystem::path write_config(std::string workflow_yaml, const std::string& store = "runs.db") {
-    for (size_t at; (at = workflow_yaml.find("{tools}")) != std::string::npos;) workflow_yaml.replace(at, 7, tools_.url());
+    for (size_t at; (at = workflow_yaml.find("{tools}")) != std::string::npos;)
+      workflow_yaml.replace(at, 7, tools_.url());
     std::ofstream(dir_.path() / "wf.yaml") << workflow_yaml;
     std::string config = fmt::format(
         "models:\n"
-        "  small: {{backend: remote, base_url: '{0}/v1', model: small, price: {{input_per_mtok: 0.1, output_per_mtok: 0.2}}}}\n"
-        "  big: {{backend: remote, base_url: '{0}/v1', model: big, price: {{input_per_mtok: 2.0, output_per_mtok: 6.0}}}}\n"
+        "  small: {{backend: remote, base_url: '{0}/v1', model: small, price: {{input_per_mtok: 0.1, "
+        "output_per_mtok: 0.2}}}}\n"
+        "  big: {{backend: remote, base_url: '{0}/v1', model: big, price: {{input_per_mtok: 2.0, "
+        "output_per_mtok: 6.0}}}}\n"
         "routes:\n"
         "  auto:\n"
         "    policies:\n"
@@ -96,15 +96,27 @@ class WorkflowFixture : public ::testing::Test {
   // Trains a small FR/EN ticket classifier (billing / technical) into the temp folder.
   std::string train_classifier() {
     std::string data;
-    const char* billing[] = {"my invoice is wrong", "refund my payment please", "I was charged twice",
-                             "facture incorrecte", "remboursement de mon paiement", "prélevé deux fois",
-                             "billing question about my invoice", "ma facture est trop élevée"};
-    const char* technical[] = {"the app crashes on start", "cannot log in to my account", "error 500 on the page",
-                               "l'application plante", "impossible de me connecter", "erreur sur la page",
-                               "the server is down", "le site ne charge pas"};
+    const char* billing[] = {"my invoice is wrong",
+                             "refund my payment please",
+                             "I was charged twice",
+                             "facture incorrecte",
+                             "remboursement de mon paiement",
+                             "prélevé deux fois",
+                             "billing question about my invoice",
+                             "ma facture est trop élevée"};
+    const char* technical[] = {"the app crashes on start",   "cannot log in to my account",
+                               "error 500 on the page",      "l'application plante",
+                               "impossible de me connecter", "erreur sur la page",
+                               "the server is down",         "le site ne charge pas"};
     for (int r = 0; r < 4; ++r) {
-      for (const char* t : billing) data += fmt::format(R"({{"text": "{} {}", "label": "billing"}})" "\n", t, r);
-      for (const char* t : technical) data += fmt::format(R"({{"text": "{} {}", "label": "technical"}})" "\n", t, r);
+      for (const char* t : billing)
+        data += fmt::format(R"({{"text": "{} {}", "label": "billing"}})"
+                            "\n",
+                            t, r);
+      for (const char* t : technical)
+        data += fmt::format(R"({{"text": "{} {}", "label": "technical"}})"
+                            "\n",
+                            t, r);
     }
     auto dataset = ml::parse_jsonl(data, {});
     EXPECT_TRUE(dataset.ok());

@@ -1,13 +1,7 @@
-// A scripted HTTP/1.1 server on 127.0.0.1 (free port) for workflow tests: every request goes to a handler
+// A scripted HTTP/1.1 server on 127.0.0.1 (free port) for tests: every request goes to a handler
 // (path, lower-cased head, body) -> (status, JSON body). Blocking sockets, one thread per connection,
-// keep-alive. Serves as the fake OpenAI-compatible upstream and as the recording tool server.
+// keep-alive. Serves as a fake OpenAI-compatible upstream (with chat_answer) and as a recording tool server.
 #pragma once
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cctype>
@@ -18,7 +12,14 @@
 #include <utility>
 #include <vector>
 
-namespace occam::workflow::testing {
+#include <arpa/inet.h>
+#include <boost/json.hpp>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace occam::testing {
 
 struct FakeRequest {
   std::string path;
@@ -122,9 +123,10 @@ class HttpFake {
       request.body = buffer.substr(head_end + 4, length);
       buffer.erase(0, head_end + 4 + length);
       auto [status, payload] = handler_(request);
-      std::string reply = "HTTP/1.1 " + std::to_string(status) + (status < 300 ? " OK" : " Error") +
-                          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(payload.size()) +
-                          "\r\n\r\n" + payload;
+      std::string reply =
+          "HTTP/1.1 " + std::to_string(status) + (status < 300 ? " OK" : " Error") +
+          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(payload.size()) +
+          "\r\n\r\n" + payload;
       size_t sent = 0;
       while (sent < reply.size()) {
         ssize_t n = ::send(fd, reply.data() + sent, reply.size() - sent, MSG_NOSIGNAL);
@@ -145,31 +147,71 @@ class HttpFake {
 };
 
 // A chat.completion answer with text and optional tool calls ([name, arguments JSON] pairs).
-inline std::string chat_answer(const std::string& text, const std::vector<std::pair<std::string, std::string>>& calls = {},
+inline std::string chat_answer(const std::string& text,
+                               const std::vector<std::pair<std::string, std::string>>& calls = {},
                                int prompt_tokens = 20, int completion_tokens = 10) {
-  std::string tool_calls;
-  for (size_t i = 0; i < calls.size(); ++i) {
-    std::string args;
-    for (char c : calls[i].second) {
-      if (c == '"' || c == '\\') args += '\\';
-      args += c;
+  namespace json = boost::json;
+  json::object message{{"role", "assistant"}, {"content", text}};
+  if (!calls.empty()) {
+    json::array tool_calls;
+    for (size_t i = 0; i < calls.size(); ++i) {
+      tool_calls.push_back(
+          json::object{{"id", "call_" + std::to_string(i)},
+                       {"type", "function"},
+                       {"function", {{"name", calls[i].first}, {"arguments", calls[i].second}}}});
     }
-    tool_calls += (i ? "," : "") + std::string(R"({"id":"call_)") + std::to_string(i) +
-                  R"(","type":"function","function":{"name":")" + calls[i].first + R"(","arguments":")" + args + R"("}})";
+    message["tool_calls"] = std::move(tool_calls);
   }
-  std::string escaped;
-  for (char c : text) {
-    if (c == '"' || c == '\\') escaped += '\\';
-    if (c == '\n') { escaped += "\\n"; continue; }
-    escaped += c;
-  }
-  std::string message = R"({"role":"assistant","content":")" + escaped + "\"" +
-                        (calls.empty() ? "" : ",\"tool_calls\":[" + tool_calls + "]") + "}";
-  return R"({"id":"chatcmpl-fake","object":"chat.completion","created":0,"model":"fake","choices":[{"index":0,"message":)" +
-         message + R"(,"finish_reason":")" + (calls.empty() ? "stop" : "tool_calls") +
-         R"("}],"usage":{"prompt_tokens":)" + std::to_string(prompt_tokens) +
-         ",\"completion_tokens\":" + std::to_string(completion_tokens) + ",\"total_tokens\":" +
-         std::to_string(prompt_tokens + completion_tokens) + "}}";
+  json::object choice{{"index", 0},
+                      {"message", std::move(message)},
+                      {"finish_reason", calls.empty() ? "stop" : "tool_calls"}};
+  json::object answer{{"id", "chatcmpl-fake"},
+                      {"object", "chat.completion"},
+                      {"created", 0},
+                      {"model", "fake"},
+                      {"choices", json::array{std::move(choice)}},
+                      {"usage",
+                       {{"prompt_tokens", prompt_tokens},
+                        {"completion_tokens", completion_tokens},
+                        {"total_tokens", prompt_tokens + completion_tokens}}}};
+  return json::serialize(answer);
 }
 
-}  // namespace occam::workflow::testing
+// The last message's content of a chat request ("" when there is none or it is not a string).
+inline std::string last_content(const boost::json::object& request) {
+  const auto* messages = request.if_contains("messages");
+  if (!messages || !messages->is_array() || messages->as_array().empty()) return "";
+  const auto* last = messages->as_array().back().if_object();
+  const auto* content = last ? last->if_contains("content") : nullptr;
+  return content && content->is_string() ? std::string(content->as_string()) : "";
+}
+
+// A fake OpenAI-compatible upstream that records every request body and answers
+// "Reçu : " + the last message's content, so that what the upstream saw comes back in the answer.
+class EchoUpstream {
+ public:
+  EchoUpstream() : server_([this](const FakeRequest& r) { return answer(r); }) {}
+  int port() const { return server_.port(); }
+  std::vector<std::string> bodies() {
+    std::lock_guard lock(mutex_);
+    return bodies_;
+  }
+
+ private:
+  std::pair<int, std::string> answer(const FakeRequest& r) {
+    {
+      std::lock_guard lock(mutex_);
+      bodies_.push_back(r.body);
+    }
+    boost::system::error_code ec;
+    boost::json::value request = boost::json::parse(r.body, ec);
+    if (ec || !request.is_object()) return {400, R"({"error":{"message":"not JSON"}})"};
+    return {200, chat_answer("Reçu : " + last_content(request.as_object()))};
+  }
+
+  std::mutex mutex_;
+  std::vector<std::string> bodies_;
+  HttpFake server_;  // last: stopped before the members its handler uses
+};
+
+}  // namespace occam::testing
