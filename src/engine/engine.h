@@ -42,6 +42,7 @@ struct ModelInfo {
   bool is_encoder = false;   // bert: embed() only, no decode()/generate()
   int32_t bos_token = -1;    // -1 when the file has none
   int32_t eos_token = -1;
+  std::vector<int32_t> end_tokens;  // EOS, EOT: generation stops on any of them
   uint64_t file_bytes = 0;
   uint64_t parameter_count = 0;
 };

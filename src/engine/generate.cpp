@@ -5,6 +5,7 @@
 
 #include "engine/engine.h"
 #include "engine/internal/context_impl.h"
+#include "engine/stop_strings.h"
 
 namespace occam::engine {
 
@@ -14,20 +15,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// Length of the longest suffix of `text` that is a proper prefix of some stop string.
-size_t held_back(std::string_view text, const std::vector<std::string>& stops) {
-  size_t hold = 0;
-  for (const std::string& stop : stops) {
-    for (size_t n = std::min(stop.size() - 1, text.size()); n > hold; --n) {
-      if (text.substr(text.size() - n) == std::string_view(stop).substr(0, n)) {
-        hold = n;
-        break;
-      }
-    }
-  }
-  return hold;
 }
 
 }  // namespace
@@ -71,11 +58,9 @@ Result<Generated> Context::generate(std::span<const int32_t> prompt, const Gener
   for (int32_t t : prompt) sampler.accept(t);
   TokenLogprobs logprobs;
   const bool want_logprobs = options.sampling.n_logprobs > 0;
-  std::string text;
-  size_t emitted = 0;
+  StopStringFilter filter(&options.stop);
   out.finish_reason = "length";
   int32_t pos = static_cast<int32_t>(prompt.size());
-  bool stopped_by_string = false;
   for (int i = 0; i < options.max_tokens; ++i) {
     const int32_t token = sampler.sample(logits(0), want_logprobs ? &logprobs : nullptr);
     if (token < 0) {
@@ -88,26 +73,8 @@ Result<Generated> Context::generate(std::span<const int32_t> prompt, const Gener
       break;
     }
     out.tokens.push_back(token);
-    std::string_view piece;
-    if (options.token_text) {
-      text += options.token_text(token);
-      size_t safe = text.size();
-      for (const std::string& stop : options.stop) {
-        const size_t from = emitted > stop.size() ? emitted - stop.size() : 0;
-        const size_t at = text.find(stop, from);
-        if (at != std::string::npos && at < safe) {
-          safe = at;
-          stopped_by_string = true;
-        }
-      }
-      if (stopped_by_string) {
-        text.resize(safe);
-      } else {
-        safe = text.size() - held_back(text, options.stop);
-      }
-      piece = std::string_view(text).substr(emitted, safe - emitted);
-      emitted = safe;
-    }
+    const std::string_view piece = options.token_text ? filter.push(options.token_text(token)) : std::string_view{};
+    const bool stopped_by_string = filter.stopped();
     if (on_token && !on_token(token, piece, logprobs)) {
       out.finish_reason = "stop";
       break;
@@ -123,10 +90,10 @@ Result<Generated> Context::generate(std::span<const int32_t> prompt, const Gener
     OCCAM_TRY(decode(batch));
   }
   // Text held back as a possible stop-string start is released when generation ends otherwise.
-  if (!stopped_by_string && emitted < text.size() && on_token) {
-    on_token(-1, std::string_view(text).substr(emitted), TokenLogprobs{});
+  if (const std::string_view rest = filter.release(); !rest.empty() && on_token) {
+    on_token(-1, rest, TokenLogprobs{});
   }
-  out.text = std::move(text);
+  out.text = filter.take_text();
   out.decode_seconds = seconds_since(start);
   return out;
 }

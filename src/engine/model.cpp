@@ -88,6 +88,7 @@ Result<std::shared_ptr<const Model>> load_model(const std::filesystem::path& pat
       impl->end_tokens.push_back(id);
     }
   }
+  info.end_tokens = impl->end_tokens;
   impl_out = std::move(impl);
   return std::shared_ptr<const Model>();
 }

@@ -17,9 +17,10 @@ namespace {
 
 namespace asio = boost::asio;
 
-std::unique_ptr<Backend> make(int max_queue = 4) {
+std::unique_ptr<Backend> make(int max_queue = 4, int max_sequences = 4) {
   const std::string model = occam::testing::shared_file("models/stories260K.gguf").string();
-  auto node = ConfigNode::parse(fmt::format("path: \"{}\"\nthreads: 1\ncontext: 256\nmax_queue: {}\n", model, max_queue));
+  auto node = ConfigNode::parse(fmt::format("path: \"{}\"\nthreads: 1\ncontext: 256\nmax_queue: {}\nmax_sequences: {}\n",
+                                            model, max_queue, max_sequences));
   EXPECT_TRUE(node.ok());
   auto backend = make_backend("engine", BackendContext{"stories", *node});
   EXPECT_TRUE(backend.ok()) << (backend.ok() ? "" : backend.error().message());
@@ -123,11 +124,12 @@ TEST(EngineBackend, SinkErrorStopsGeneration) {
 }
 
 TEST(EngineBackend, QueueLimitGivesResourceExhausted) {
-  auto backend = make(/*max_queue=*/1);  // one running + one waiting
+  auto backend = make(/*max_queue=*/1, /*max_sequences=*/1);  // one running + one waiting
   ASSERT_NE(backend, nullptr);
   asio::io_context io;
   std::vector<std::optional<Result<GenerateResult>>> outs(3);
   GenerateRequest request = greedy_completion();
+  request.max_tokens = 200;  // still running when the third request arrives
   for (auto& out : outs) {
     asio::co_spawn(io, generate_into(backend.get(), &request, nullptr, &out), asio::detached);
   }
@@ -191,7 +193,7 @@ TEST(EngineBackend, RefusesWhatItCannotHonour) {
   tool.name = "f";
   tool.parameters = boost::json::object{};
   request.tools = {tool};
-  request.tool_choice = ToolChoice::required;
+  request.tool_choice = ToolChoice::automatic;  // the engine cannot let the model choose: 400
   auto out = run(*backend, request);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.error().code(), ErrorCode::unsupported);
@@ -210,6 +212,43 @@ TEST(EngineBackend, RefusesWhatItCannotHonour) {
   io.run();
   ASSERT_TRUE(emb && !emb->ok());
   EXPECT_EQ(emb->error().code(), ErrorCode::unsupported);
+}
+
+TEST(EngineBackend, ForcedToolCallIsConstrained) {
+  auto backend = make();
+  ASSERT_NE(backend, nullptr);
+  EXPECT_TRUE(backend->capabilities().tools);
+  GenerateRequest request = greedy_completion();
+  request.max_tokens = 400;
+  Tool weather;
+  weather.name = "get_weather";
+  weather.parameters = boost::json::parse(
+      R"({"type":"object","properties":{"city":{"type":"string","maxLength":12}},"required":["city"]})");
+  Tool other;
+  other.name = "other";
+  request.tools = {other, weather};
+  request.tool_choice = ToolChoice::function;
+  request.tool_choice_name = "get_weather";
+  std::vector<Delta> deltas;
+  DeltaSink sink = [&](const Delta& d) -> Task<Status> {
+    deltas.push_back(d);
+    co_return ok_status();
+  };
+  request.stream = true;
+  auto out = run(*backend, request, &sink);
+  ASSERT_TRUE(out.ok()) << out.error().message();
+  const Choice& choice = out->choices[0];
+  ASSERT_EQ(choice.finish_reason, "tool_calls") << choice.text;
+  ASSERT_EQ(choice.tool_calls.size(), 1u);
+  EXPECT_EQ(choice.tool_calls[0].name, "get_weather");
+  EXPECT_TRUE(choice.content_null);
+  auto args = boost::json::parse(choice.tool_calls[0].arguments);
+  EXPECT_TRUE(args.at("city").is_string()) << choice.tool_calls[0].arguments;
+  // Streamed as one tool-call delta, then the finish.
+  ASSERT_FALSE(deltas.empty());
+  ASSERT_EQ(deltas.front().tool_calls.size(), 1u);
+  EXPECT_EQ(deltas.front().tool_calls[0].arguments, choice.tool_calls[0].arguments);
+  EXPECT_EQ(deltas.back().finish_reason, "tool_calls");
 }
 
 TEST(EngineBackend, MissingPathIsAConfigError) {
