@@ -14,7 +14,8 @@ namespace {
 
 Error not_generative(std::string_view model) {
   return make_error(ErrorCode::invalid_argument,
-                    "model: '{}' is a classifier (backend classic): it only answers POST /v1/classify", model);
+                    "model: '{}' is a classifier (backend classic): it only answers POST /v1/classify",
+                    model);
 }
 
 Capabilities classic_capabilities() {

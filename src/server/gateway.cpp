@@ -108,6 +108,9 @@ int64_t unix_now() {
 
 // Can this backend answer this request as asked? (Never answer a constrained request unconstrained.)
 Status can_honour(const backends::Capabilities& caps, const GenerateRequest& r, std::string_view model) {
+  if (caps.classify && !caps.chat && !caps.completion) {
+    return make_error(ErrorCode::invalid_argument, "model: '{}' is a classifier: use POST /v1/classify", model);
+  }
   if (r.kind == RequestKind::chat && !caps.chat) {
     return make_error(ErrorCode::invalid_argument, "model: '{}' does not serve chat completions", model);
   }

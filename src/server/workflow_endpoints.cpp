@@ -67,10 +67,12 @@ Result<Definitions> read_definitions(const ConfigNode& section, const std::files
       OCCAM_ASSIGN_OR_RETURN(std::string file, node.child("file").as_string());
       std::filesystem::path path = base_dir / file;
       OCCAM_ASSIGN_OR_RETURN(ConfigNode doc, ConfigNode::load_file(path));
-      OCCAM_ASSIGN_OR_RETURN(workflow::Workflow wf, workflow::parse_workflow(name, doc, path.parent_path(), any_route));
+      OCCAM_ASSIGN_OR_RETURN(workflow::Workflow wf,
+                             workflow::parse_workflow(name, doc, path.parent_path(), any_route));
       out.emplace(name, std::move(wf));
     } else {
-      OCCAM_ASSIGN_OR_RETURN(workflow::Workflow wf, workflow::parse_workflow(name, node, base_dir, any_route));
+      OCCAM_ASSIGN_OR_RETURN(workflow::Workflow wf,
+                             workflow::parse_workflow(name, node, base_dir, any_route));
       out.emplace(name, std::move(wf));
     }
   }
@@ -130,7 +132,8 @@ struct WorkflowEndpoints::Impl {
   }
 
   // Runs on a pool thread.
-  Result<workflow::RunOutcome> execute(const std::string& name, const std::string& id, const json::value& input) {
+  Result<workflow::RunOutcome> execute(const std::string& name, const std::string& id,
+                                       const json::value& input) {
     {
       std::lock_guard lock(mutex);
       notes[id].state = "running";
@@ -158,14 +161,15 @@ struct WorkflowEndpoints::Impl {
   }
 
   // execute() as a coroutine for co_spawn; parameters by value (they live in the frame).
-  Task<std::optional<Result<workflow::RunOutcome>>> execute_task(std::string name, std::string id, json::value input) {
+  Task<std::optional<Result<workflow::RunOutcome>>> execute_task(std::string name, std::string id,
+                                                                 json::value input) {
     co_return execute(name, id, input);
   }
 
   Status admit() {
     if (pending.load() >= threads + max_pending) {
-      return make_error(ErrorCode::resource_exhausted, "workflow runs: {} are running or waiting; retry later",
-                        pending.load());
+      return make_error(ErrorCode::resource_exhausted,
+                        "workflow runs: {} are running or waiting; retry later", pending.load());
     }
     ++pending;
     return ok_status();
@@ -184,11 +188,16 @@ struct WorkflowEndpoints::Impl {
     if (note && status == "running" && note->state == "queued") status = "queued";
     // Engine::run gave up on a dependency that was down: the run is not running, it waits for a resume.
     if (note && status == "running" && note->state == "finished") status = "interrupted";
-    json::object o{{"id", id}, {"object", "workflow.run"}, {"workflow", record->workflow}, {"status", status},
+    json::object o{{"id", id},
+                   {"object", "workflow.run"},
+                   {"workflow", record->workflow},
+                   {"status", status},
                    {"input", parse_stored(record->input_json)}};
     if (record->status == "done") o["output"] = parse_stored(record->output_json);
-    if (!record->error.empty()) o["error"] = record->error;
-    else if (note && !note->error.empty()) o["error"] = note->error;
+    if (!record->error.empty())
+      o["error"] = record->error;
+    else if (note && !note->error.empty())
+      o["error"] = note->error;
     if (note && note->state == "finished") {
       json::object tiers;
       for (const auto& [tier, n] : note->tiers) tiers[tier] = n;
@@ -236,8 +245,8 @@ struct WorkflowEndpoints::Impl {
     asio::post(pool, [this, name, id = a.id, input = a.input] { (void)execute(name, id, input); });
     a.reply.emplace();
     a.reply->status = 202;
-    a.reply->body =
-        json::serialize(json::object{{"id", a.id}, {"object", "workflow.run"}, {"workflow", name}, {"status", "queued"}});
+    a.reply->body = json::serialize(
+        json::object{{"id", a.id}, {"object", "workflow.run"}, {"workflow", name}, {"status", "queued"}});
     return a;
   }
 
@@ -267,7 +276,9 @@ struct WorkflowEndpoints::Impl {
 
 WorkflowEndpoints::WorkflowEndpoints(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-WorkflowEndpoints::~WorkflowEndpoints() { stop(); }
+WorkflowEndpoints::~WorkflowEndpoints() {
+  stop();
+}
 
 void WorkflowEndpoints::stop() {
   impl_->pool.stop();
@@ -290,17 +301,20 @@ Result<std::shared_ptr<WorkflowEndpoints>> WorkflowEndpoints::load(const std::fi
 Task<Result<HttpReply>> WorkflowEndpoints::handle(std::string_view method, std::string_view path,
                                                   std::string_view body, std::string* label) {
   std::string_view rest = path.substr(std::min(path.size(), kPrefix.size()));
-  if (method == "GET" && rest.starts_with("runs/")) co_return impl_->reply_for(std::string(rest.substr(5)), label);
+  if (method == "GET" && rest.starts_with("runs/"))
+    co_return impl_->reply_for(std::string(rest.substr(5)), label);
   constexpr std::string_view kRuns = "/runs";
   if (method == "POST" && rest.ends_with(kRuns) && rest.size() > kRuns.size()) {
     std::string name(rest.substr(0, rest.size() - kRuns.size()));
-    if (impl_->definition(name) == nullptr) co_return make_error(ErrorCode::not_found, "no workflow named '{}'", name);
+    if (impl_->definition(name) == nullptr)
+      co_return make_error(ErrorCode::not_found, "no workflow named '{}'", name);
     *label = name;
     co_return co_await impl_->start_run(name, body, label);
   }
-  co_return make_error(ErrorCode::not_found,
-                       "unknown endpoint {} {} (POST /v1/workflows/{{name}}/runs, GET /v1/workflows/runs/{{id}})",
-                       method, path);
+  co_return make_error(
+      ErrorCode::not_found,
+      "unknown endpoint {} {} (POST /v1/workflows/{{name}}/runs, GET /v1/workflows/runs/{{id}})", method,
+      path);
 }
 
 }  // namespace occam::server

@@ -24,15 +24,15 @@ class WorkflowEndpoints {
  public:
   // Loads the workflows and the run store of occam.yaml; nullptr when it has no `workflows:` section.
   // `threads` runs execute at once; at most `max_pending` more wait (beyond that: 429).
-  static Result<std::shared_ptr<WorkflowEndpoints>> load(const std::filesystem::path& config_path, int threads,
-                                                         int max_pending);
+  static Result<std::shared_ptr<WorkflowEndpoints>> load(const std::filesystem::path& config_path,
+                                                         int threads, int max_pending);
   ~WorkflowEndpoints();
 
   // Answers a request whose path starts with /v1/workflows/. Request errors (unknown workflow or run, bad
   // body or input) are returned as errors for the gateway to shape; `*label` is set to the workflow's name
   // once it is known to exist (for metrics).
-  backends::Task<Result<HttpReply>> handle(std::string_view method, std::string_view path, std::string_view body,
-                                           std::string* label);
+  backends::Task<Result<HttpReply>> handle(std::string_view method, std::string_view path,
+                                           std::string_view body, std::string* label);
 
   // Stops the pool: runs in progress finish, queued async runs stay `running` in the store (resumable).
   void stop();

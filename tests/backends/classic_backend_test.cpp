@@ -92,11 +92,18 @@ class ClassicBackendTest : public ::testing::Test {
 occam::testing::TempDir* ClassicBackendTest::dir_ = nullptr;
 
 // Coroutines with pointer parameters (copied into the frame), not capturing lambdas.
-Task<void> classify_into(Backend* backend, const ClassifyRequest* request, std::optional<Result<ClassifyResult>>* out) {
+Task<void> classify_into(Backend* backend, const ClassifyRequest* request,
+                         std::optional<Result<ClassifyResult>>* out) {
   out->emplace(co_await backend->classify(*request));
 }
-Task<void> generate_into(Backend* backend, const GenerateRequest* request, std::optional<Result<GenerateResult>>* out) {
+Task<void> generate_into(Backend* backend, const GenerateRequest* request,
+                         std::optional<Result<GenerateResult>>* out) {
   out->emplace(co_await backend->generate(*request, nullptr));
+}
+
+Task<void> embed_into(Backend* backend, const EmbeddingRequest* request,
+                      std::optional<Result<EmbeddingResult>>* out) {
+  out->emplace(co_await backend->embed(*request));
 }
 
 Result<ClassifyResult> classify(Backend& backend, std::vector<std::string> texts, int top_k = 3) {
@@ -115,7 +122,8 @@ TEST_F(ClassicBackendTest, ClassifiesABatchInOrderWithTopKAndProbabilities) {
   EXPECT_TRUE(backend->capabilities().classify);
   EXPECT_FALSE(backend->capabilities().chat);
   EXPECT_FALSE(backend->capabilities().completion);
-  auto result = classify(*backend, {"my parcel has not arrived yet", "merci de rembourser le paiement sur ma carte"}, 2);
+  auto result = classify(
+      *backend, {"my parcel has not arrived yet", "merci de rembourser le paiement sur ma carte"}, 2);
   ASSERT_TRUE(result.ok()) << result.error().message();
   ASSERT_EQ(result->data.size(), 2u);
   EXPECT_EQ(result->data[0].label, "delivery");
@@ -129,8 +137,9 @@ TEST_F(ClassicBackendTest, ClassifiesABatchInOrderWithTopKAndProbabilities) {
     EXPECT_GT(c.confidence, 0.0);
     EXPECT_LE(c.confidence, 1.0);
   }
-  EXPECT_EQ(result->characters, static_cast<int64_t>(std::string("my parcel has not arrived yet").size() +
-                                                     std::string("merci de rembourser le paiement sur ma carte").size()));
+  EXPECT_EQ(result->characters,
+            static_cast<int64_t>(std::string("my parcel has not arrived yet").size() +
+                                 std::string("merci de rembourser le paiement sur ma carte").size()));
 }
 
 TEST_F(ClassicBackendTest, FlagsOutOfScopeAndCapsTopKAtTheLabelCount) {
@@ -160,6 +169,15 @@ TEST_F(ClassicBackendTest, RefusesGenerationAndEmbeddings) {
   ASSERT_FALSE(out->ok());
   EXPECT_EQ(out->error().code(), ErrorCode::invalid_argument);
   EXPECT_NE(out->error().message().find("/v1/classify"), std::string::npos) << out->error().message();
+
+  EmbeddingRequest embedding{"tickets", {"hello"}, std::nullopt, ""};
+  std::optional<Result<EmbeddingResult>> embedded;
+  asio::co_spawn(io, embed_into(backend.get(), &embedding, &embedded), asio::detached);
+  io.restart();
+  io.run();
+  ASSERT_TRUE(embedded.has_value());
+  ASSERT_FALSE(embedded->ok());
+  EXPECT_EQ(embedded->error().code(), ErrorCode::invalid_argument);
 }
 
 TEST_F(ClassicBackendTest, LoadErrorsNameTheProblem) {
@@ -167,9 +185,11 @@ TEST_F(ClassicBackendTest, LoadErrorsNameTheProblem) {
   ASSERT_FALSE(missing_key.ok());
   EXPECT_NE(missing_key.error().message().find("path"), std::string::npos) << missing_key.error().message();
 
-  auto missing_file = make(fmt::format("backend: classic\npath: \"{}\"\n", (dir_->path() / "nope.bin").string()));
+  auto missing_file =
+      make(fmt::format("backend: classic\npath: \"{}\"\n", (dir_->path() / "nope.bin").string()));
   ASSERT_FALSE(missing_file.ok());
-  EXPECT_NE(missing_file.error().message().find("test.yaml"), std::string::npos) << missing_file.error().message();
+  EXPECT_NE(missing_file.error().message().find("test.yaml"), std::string::npos)
+      << missing_file.error().message();
 
   std::string bytes = occam::testing::read_file(path());
   std::filesystem::path cut = dir_->path() / "cut.occam-linear";

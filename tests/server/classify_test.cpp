@@ -84,7 +84,8 @@ class ClassifyTest : public ::testing::Test {
     delete dir_;
   }
 
-  static ClientResponse classify(const std::string& body, const std::map<std::string, std::string>& headers = kAuth) {
+  static ClientResponse classify(const std::string& body,
+                                 const std::map<std::string, std::string>& headers = kAuth) {
     return http_post(server_->port(), "/v1/classify", body, headers);
   }
 
@@ -100,7 +101,8 @@ class ClassifyTest : public ::testing::Test {
     json::object o = body_of(r);
     ASSERT_TRUE(o.contains("error")) << r.body;
     const json::object& e = o["error"].as_object();
-    for (const char* key : {"message", "type", "param", "code"}) EXPECT_TRUE(e.contains(key)) << key << " in " << r.body;
+    for (const char* key : {"message", "type", "param", "code"})
+      EXPECT_TRUE(e.contains(key)) << key << " in " << r.body;
     EXPECT_NE(std::string(e.at("message").as_string()).find(message_part), std::string::npos) << r.body;
   }
 
@@ -167,16 +169,18 @@ TEST_F(ClassifyTest, ErrorsHaveTheOpenAIShape) {
 TEST_F(ClassifyTest, GenerationOnAClassifierIsRefused) {
   ClientResponse r = http_post(server_->port(), "/v1/chat/completions",
                                R"({"model":"tickets","messages":[{"role":"user","content":"hi"}]})", kAuth);
-  expect_error(r, 400, "tickets");
+  expect_error(r, 400, "is a classifier: use POST /v1/classify");
 }
 
 TEST_F(ClassifyTest, AuthAndMetricsLikeOtherEndpoints) {
   expect_error(classify(R"({"model":"tickets","input":"x"})", {}), 401, "API key");
   // A key limited to other models does not see the classifier.
-  expect_error(classify(R"({"model":"tickets","input":"x"})", {{"Authorization", "Bearer sk-chat"}}), 404, "tickets");
+  expect_error(classify(R"({"model":"tickets","input":"x"})", {{"Authorization", "Bearer sk-chat"}}), 404,
+               "tickets");
   ASSERT_EQ(classify(R"({"model":"tickets","input":"x"})").status, 200);
   std::string metrics = http_get(server_->port(), "/metrics").body;
-  EXPECT_NE(metrics.find(R"(occam_requests_total{endpoint="classify",model="tickets",status="200"})"), std::string::npos)
+  EXPECT_NE(metrics.find(R"(occam_requests_total{endpoint="classify",model="tickets",status="200"})"),
+            std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find(R"(endpoint="classify",model="",status="401")"), std::string::npos);
 }

@@ -45,7 +45,8 @@ class WorkflowHttpTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    std::ofstream(dir_->path() / "tickets.json") << R"({"T-1": {"state": "open"}, "T-2": {"state": "closed"}})";
+    std::ofstream(dir_->path() / "tickets.json")
+        << R"({"T-1": {"state": "open"}, "T-2": {"state": "closed"}})";
     std::string yaml = fmt::format(
         "server: {{host: 127.0.0.1, threads: 1, workflow_threads: 2}}\n"
         "models:\n"
@@ -85,7 +86,8 @@ class WorkflowHttpTest : public ::testing::Test {
     json::object o = body_of(r);
     ASSERT_TRUE(o.contains("error")) << r.body;
     const json::object& e = o["error"].as_object();
-    for (const char* key : {"message", "type", "param", "code"}) EXPECT_TRUE(e.contains(key)) << key << " in " << r.body;
+    for (const char* key : {"message", "type", "param", "code"})
+      EXPECT_TRUE(e.contains(key)) << key << " in " << r.body;
     EXPECT_NE(std::string(e.at("message").as_string()).find(message_part), std::string::npos) << r.body;
   }
 
@@ -131,7 +133,8 @@ TEST_F(WorkflowHttpTest, SyncRunAnswersOutputStatusAndTrace) {
   expect_triage_trace(run);
 
   // The same run, read back.
-  ClientResponse again = http_get(server_->port(), "/v1/workflows/runs/" + std::string(run["id"].as_string()));
+  ClientResponse again =
+      http_get(server_->port(), "/v1/workflows/runs/" + std::string(run["id"].as_string()));
   ASSERT_EQ(again.status, 200) << again.body;
   json::object stored = body_of(again);
   EXPECT_EQ(stored["status"].as_string(), "done");
@@ -140,7 +143,8 @@ TEST_F(WorkflowHttpTest, SyncRunAnswersOutputStatusAndTrace) {
 }
 
 TEST_F(WorkflowHttpTest, AsyncRunIsQueuedThenPolledUntilDone) {
-  ClientResponse r = post_run("triage", R"({"input":{"body":"rien à signaler","ticket":"T-2"},"async":true})");
+  ClientResponse r =
+      post_run("triage", R"({"input":{"body":"rien à signaler","ticket":"T-2"},"async":true})");
   ASSERT_EQ(r.status, 202) << r.body;
   json::object accepted = body_of(r);
   EXPECT_EQ(accepted["status"].as_string(), "queued");
@@ -182,8 +186,8 @@ TEST_F(WorkflowHttpTest, UnknownWorkflowOrRunIs404) {
 
 TEST_F(WorkflowHttpTest, InvalidInputIs400BeforeAnythingRuns) {
   expect_error(post_run("triage", R"({"input":{"body":"x"}})"), 400, "input 'ticket' is missing");
-  expect_error(post_run("triage", R"({"input":{"body":"x","ticket":"T-1","priority":"high"},"async":true})"), 400,
-               "input 'priority': expected integer");
+  expect_error(post_run("triage", R"({"input":{"body":"x","ticket":"T-1","priority":"high"},"async":true})"),
+               400, "input 'priority': expected integer");
   expect_error(post_run("triage", R"({"input":"x"})"), 400, "input");
   expect_error(post_run("triage", R"({"async":true})"), 400, "input");
   expect_error(post_run("triage", R"({"input":{},"async":"yes"})"), 400, "async");
