@@ -40,7 +40,7 @@ struct Connection {
 
 Error network_error(const beast::error_code& ec, std::string_view what, const HttpEndpoint& endpoint) {
   ErrorCode code = (ec == beast::error::timeout || ec == asio::error::timed_out) ? ErrorCode::timeout
-                                                                                   : ErrorCode::unavailable;
+                                                                                 : ErrorCode::unavailable;
   return make_error(code, "upstream {}:{}: {}: {}", endpoint.host, endpoint.port, what,
                     ec == beast::error::timeout ? std::string("timed out") : ec.message());
 }
@@ -49,7 +49,8 @@ Error network_error(const beast::error_code& ec, std::string_view what, const Ht
 
 Result<HttpEndpoint> HttpEndpoint::parse(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) return make_error(ErrorCode::invalid_argument, "invalid URL '{}': {}", url, parsed.error().message());
+  if (!parsed)
+    return make_error(ErrorCode::invalid_argument, "invalid URL '{}': {}", url, parsed.error().message());
   HttpEndpoint e;
   std::string scheme(parsed->scheme());
   if (scheme == "https") {
@@ -59,7 +60,8 @@ Result<HttpEndpoint> HttpEndpoint::parse(std::string_view url) {
   }
   e.host = std::string(parsed->host());
   if (e.host.empty()) return make_error(ErrorCode::invalid_argument, "URL '{}' has no host", url);
-  if (e.host.size() > 2 && e.host.front() == '[' && e.host.back() == ']') e.host = e.host.substr(1, e.host.size() - 2);
+  if (e.host.size() > 2 && e.host.front() == '[' && e.host.back() == ']')
+    e.host = e.host.substr(1, e.host.size() - 2);
   e.port = parsed->has_port() ? std::string(parsed->port()) : (e.tls ? "443" : "80");
   e.base_path = std::string(parsed->encoded_path());
   while (!e.base_path.empty() && e.base_path.back() == '/') e.base_path.pop_back();
@@ -71,6 +73,7 @@ struct HttpClient::Impl {
 
   std::size_t max_idle;
   asio::ssl::context ssl;
+  std::string setup_error;  // a TLS set-up failure, returned by every post()
   mutable std::mutex mutex;
   // Idle connections per I/O context: a socket belongs to the context that created it.
   std::unordered_map<asio::execution_context*, std::vector<std::unique_ptr<Connection>>> idle;
@@ -96,7 +99,10 @@ HttpClient::HttpClient(HttpEndpoint endpoint, std::size_t max_idle_per_thread)
   if (endpoint_.tls) {
     boost::system::error_code ec;
     impl_->ssl.set_default_verify_paths(ec);
-    if (!endpoint_.ca_file.empty()) impl_->ssl.load_verify_file(endpoint_.ca_file, ec);
+    if (!endpoint_.ca_file.empty() && impl_->ssl.load_verify_file(endpoint_.ca_file, ec)) {
+      // Reported by every post(): a typo in `tls.ca_file` must not look like an untrusted upstream.
+      impl_->setup_error = fmt::format("TLS CA file '{}': {}", endpoint_.ca_file, ec.message());
+    }
     impl_->ssl.set_verify_mode(endpoint_.verify_tls ? asio::ssl::verify_peer : asio::ssl::verify_none);
   }
 }
@@ -179,7 +185,8 @@ Task<Status> exchange(Stream& stream, Connection& conn, const HttpEndpoint& endp
 
 Task<Status> HttpClient::post(std::string_view path, std::string body,
                               const std::vector<std::pair<std::string, std::string>>& headers,
-                              const HttpTimeouts& timeouts, const HttpHandlers& handlers, HttpStage* failed_stage) {
+                              const HttpTimeouts& timeouts, const HttpHandlers& handlers,
+                              HttpStage* failed_stage) {
   auto executor = co_await asio::this_coro::executor;
   asio::execution_context* context = &asio::query(executor, asio::execution::context);
   auto deadline = std::chrono::steady_clock::now() + timeouts.total;
@@ -194,6 +201,10 @@ Task<Status> HttpClient::post(std::string_view path, std::string body,
   request.prepare_payload();
 
   HttpStage stage = HttpStage::connect;
+  if (!impl_->setup_error.empty()) {
+    if (failed_stage) *failed_stage = stage;
+    co_return make_error(ErrorCode::invalid_argument, "upstream {}: {}", endpoint_.host, impl_->setup_error);
+  }
   // A pooled connection may have been closed by the server while idle; when it fails before any response
   // byte, the request is replayed once on a fresh connection (nothing reached the application).
   for (int round = 0; round < 2; ++round) {
@@ -223,9 +234,11 @@ Task<Status> HttpClient::post(std::string_view path, std::string body,
       if (conn->tls) {
         if (!SSL_set_tlsext_host_name(conn->tls->native_handle(), endpoint_.host.c_str())) {
           if (failed_stage) *failed_stage = stage;
-          co_return make_error(ErrorCode::unavailable, "upstream {}: cannot set TLS server name", endpoint_.host);
+          co_return make_error(ErrorCode::unavailable, "upstream {}: cannot set TLS server name",
+                               endpoint_.host);
         }
-        if (endpoint_.verify_tls) conn->tls->set_verify_callback(asio::ssl::host_name_verification(endpoint_.host));
+        if (endpoint_.verify_tls)
+          conn->tls->set_verify_callback(asio::ssl::host_name_verification(endpoint_.host));
         auto [sec] = co_await conn->tls->async_handshake(asio::ssl::stream_base::client, nothrow);
         if (sec) {
           if (failed_stage) *failed_stage = stage;
@@ -237,9 +250,11 @@ Task<Status> HttpClient::post(std::string_view path, std::string body,
     // (No co_await inside ?: — GCC 12 miscompiles suspensions in conditional operands.)
     Status st = ok_status();
     if (conn->tls) {
-      st = co_await exchange(*conn->tls, *conn, endpoint_, request, timeouts, deadline, handlers, stage, reusable);
+      st = co_await exchange(*conn->tls, *conn, endpoint_, request, timeouts, deadline, handlers, stage,
+                             reusable);
     } else {
-      st = co_await exchange(*conn->plain, *conn, endpoint_, request, timeouts, deadline, handlers, stage, reusable);
+      st = co_await exchange(*conn->plain, *conn, endpoint_, request, timeouts, deadline, handlers, stage,
+                             reusable);
     }
     if (st.ok()) {
       conn->lowest().expires_never();
@@ -254,7 +269,8 @@ Task<Status> HttpClient::post(std::string_view path, std::string body,
     }
   }
   if (failed_stage) *failed_stage = stage;
-  co_return make_error(ErrorCode::unavailable, "upstream {}:{}: connection lost", endpoint_.host, endpoint_.port);
+  co_return make_error(ErrorCode::unavailable, "upstream {}:{}: connection lost", endpoint_.host,
+                       endpoint_.port);
 }
 
 }  // namespace occam::backends
