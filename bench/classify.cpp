@@ -1,7 +1,8 @@
 // bench_classify: the classic-ML tier on the shared datasets. Per dataset: training time,
-// test accuracy (in-scope accuracy / OOS recall for clinc150), and single-text predict latency
-// p50/p99. When scikit-learn is importable, bench/classify_sklearn.py runs the equivalent
-// TF-IDF + LogisticRegression pipeline in the same run and the ratios are printed.
+// test accuracy (in-scope accuracy / OOS recall for clinc150), single-text predict latency
+// p50/p99, and the featurizer's own p50/p99. When scikit-learn is importable,
+// bench/classify_sklearn.py runs the equivalent TF-IDF + LogisticRegression pipeline in the same
+// run and the ratios are printed.
 //
 //   build/release/bench/bench_classify [--datasets banking77,clinc150,sib200_fr] [--no-sklearn]
 #include <algorithm>
@@ -28,7 +29,7 @@ struct Spec {
 
 struct Figures {
   double train_seconds = 0, train_cpu_seconds = 0, accuracy = 0, in_scope = 0, oos_recall = 0, p50_us = 0,
-         p99_us = 0, ece = 0, ece_raw = 0;
+         p99_us = 0, ece = 0, ece_raw = 0, feat_p50_us = 0, feat_p99_us = 0;
   std::string kind;
 };
 
@@ -72,6 +73,23 @@ Result<Figures> run(const Spec& spec) {
   }
   f.p50_us = percentile(us, 0.5);
   f.p99_us = percentile(us, 0.99);
+  // The featurizer alone (what the router pays per decision), fitted on the training split with
+  // the model's settings: the same texts, after a warm-up pass.
+  std::vector<std::string_view> train_texts;
+  for (const ml::Example* e : data.split("train")) train_texts.push_back(e->text);
+  ml::Featurizer featurizer(model.features());
+  featurizer.fit(train_texts);
+  ml::FeatureScratch scratch;
+  for (const auto* e : texts) featurizer.transform(e->text, scratch);
+  us.clear();
+  for (const auto* e : texts) {
+    auto t0 = std::chrono::steady_clock::now();
+    featurizer.transform(e->text, scratch);
+    auto t1 = std::chrono::steady_clock::now();
+    us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+  }
+  f.feat_p50_us = percentile(us, 0.5);
+  f.feat_p99_us = percentile(us, 0.99);
   return f;
 }
 
@@ -115,8 +133,8 @@ int main(int argc, char** argv) {
     }
   }
   std::map<std::string, Figures> ours;
-  std::printf("%-10s %-7s %8s %8s %9s %9s %9s %8s %8s %8s\n", "dataset", "model", "train_s", "cpu_s", "accuracy",
-              "in_scope", "oos_rec", "ECE", "p50_us", "p99_us");
+  std::printf("%-10s %-7s %8s %8s %9s %9s %9s %8s %8s %8s %8s %8s\n", "dataset", "model", "train_s", "cpu_s",
+              "accuracy", "in_scope", "oos_rec", "ECE", "p50_us", "p99_us", "feat_p50", "feat_p99");
   for (const Spec& s : specs) {
     auto f = run(s);
     if (!f.ok()) {
@@ -124,9 +142,9 @@ int main(int argc, char** argv) {
       continue;
     }
     ours[s.name] = *f;
-    std::printf("%-10s %-7s %8.2f %8.2f %9.4f %9.4f %9.4f %8.4f %8.1f %8.1f   (ECE uncalibrated %.4f)\n",
+    std::printf("%-10s %-7s %8.2f %8.2f %9.4f %9.4f %9.4f %8.4f %8.1f %8.1f %8.1f %8.1f   (ECE uncalibrated %.4f)\n",
                 s.name.c_str(), f->kind.c_str(), f->train_seconds, f->train_cpu_seconds, f->accuracy, f->in_scope,
-                f->oos_recall, f->ece, f->p50_us, f->p99_us, f->ece_raw);
+                f->oos_recall, f->ece, f->p50_us, f->p99_us, f->feat_p50_us, f->feat_p99_us, f->ece_raw);
     std::fflush(stdout);
   }
   if (!sklearn) return 0;
