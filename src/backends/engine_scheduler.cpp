@@ -91,6 +91,19 @@ EngineScheduler::~EngineScheduler() {
   // server drains requests before it destroys its backends).
 }
 
+EngineScheduler::Pause::Pause(EngineScheduler* s) : s_(s) {
+  std::lock_guard lock(s_->shared_->mutex);
+  ++s_->paused_;
+}
+
+EngineScheduler::Pause::~Pause() {
+  {
+    std::lock_guard lock(s_->shared_->mutex);
+    --s_->paused_;
+  }
+  s_->shared_->wake.notify_one();
+}
+
 uint32_t EngineScheduler::n_ctx() const { return ctx_->n_ctx(); }
 
 SchedulerStats EngineScheduler::stats() const {
@@ -138,6 +151,7 @@ Status EngineScheduler::submit_embedding(std::vector<std::vector<int32_t>> input
 }
 
 bool EngineScheduler::has_work_locked() const {
+  if (paused_ > 0) return false;
   if (!embeddings_.empty()) return true;
   if (!waiting_.empty() && n_running_ < options_.max_sequences) return true;
   // A held sequence waits for its consumer; any other one can be stepped or retired.

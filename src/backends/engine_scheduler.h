@@ -102,6 +102,20 @@ class EngineScheduler {
   Status submit_embedding(std::vector<std::vector<int32_t>> inputs,
                           std::function<void(Result<EmbeddingResult>)> on_done);
 
+  // While the returned guard lives, the worker starts no new step: requests submitted meanwhile start
+  // together (a group of jobs; tests that count steps).
+  class Pause {
+   public:
+    explicit Pause(EngineScheduler* s);
+    ~Pause();
+    Pause(const Pause&) = delete;
+    Pause& operator=(const Pause&) = delete;
+
+   private:
+    EngineScheduler* s_;
+  };
+  Pause pause() { return Pause(this); }
+
   uint32_t n_ctx() const;
   SchedulerStats stats() const;
 
@@ -141,6 +155,7 @@ class EngineScheduler {
   std::vector<std::unique_ptr<Running>> running_;  // index = KV slot; null = free
   size_t n_running_ = 0;
   bool stopping_ = false;
+  int paused_ = 0;
   SchedulerStats stats_;
 
   std::thread worker_;

@@ -135,9 +135,12 @@ TEST(EngineScheduler, ConcurrentGreedySequencesMatchTheirSoloRuns) {
   ASSERT_NE(scheduler, nullptr);
   constexpr int kTokens = 32;
   std::vector<std::unique_ptr<Collector>> collectors;
-  for (const std::string& prompt : kPrompts) {
-    collectors.push_back(std::make_unique<Collector>());
-    ASSERT_TRUE(scheduler->submit(greedy(prompt, kTokens), collectors.back()->events()).ok());
+  {
+    auto together = scheduler->pause();  // all eight arrive before the first step, however loaded the machine
+    for (const std::string& prompt : kPrompts) {
+      collectors.push_back(std::make_unique<Collector>());
+      ASSERT_TRUE(scheduler->submit(greedy(prompt, kTokens), collectors.back()->events()).ok());
+    }
   }
   for (size_t i = 0; i < kPrompts.size(); ++i) {
     const auto& got = collectors[i]->wait();
@@ -158,11 +161,14 @@ TEST(EngineScheduler, LateRequestsJoinTheRunningBatchWithChunkedPrefill) {
   auto scheduler = make_scheduler({.max_sequences = 4, .max_queue = 4, .prefill_chunk = 4});
   ASSERT_NE(scheduler, nullptr);
   std::vector<std::unique_ptr<Collector>> collectors;
-  for (size_t i = 0; i < 4; ++i) {
-    // The last one pauses at its 6th piece until the late ones are in: it is still running then.
-    collectors.push_back(std::make_unique<Collector>(i == 3 ? 6 : 0));
-    // The first two finish early and leave; the late two take their slots while the others run.
-    ASSERT_TRUE(scheduler->submit(greedy(kPrompts[i], i < 2 ? 8 : 40), collectors.back()->events()).ok());
+  {
+    auto together = scheduler->pause();
+    for (size_t i = 0; i < 4; ++i) {
+      // The last one pauses at its 6th piece until the late ones are in: it is still running then.
+      collectors.push_back(std::make_unique<Collector>(i == 3 ? 6 : 0));
+      // The first two finish early and leave; the late two take their slots while the others run.
+      ASSERT_TRUE(scheduler->submit(greedy(kPrompts[i], i < 2 ? 8 : 40), collectors.back()->events()).ok());
+    }
   }
   Collector* held = collectors[3].get();
   collectors[0]->wait();
