@@ -273,6 +273,17 @@ TEST(Router, StreamedAndNonStreamedAccountingAgree) {
   EXPECT_DOUBLE_EQ(live->trace.cost, plain->trace.cost);
   EXPECT_DOUBLE_EQ(live->trace.baseline_cost, plain->trace.baseline_cost);
   EXPECT_EQ(live->trace.attempts.size(), plain->trace.attempts.size());
+  // The final trace of a stream (what its last chunk is to carry) has the same accounting per attempt.
+  ASSERT_EQ(live->trace.attempts.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(live->trace.attempts[i].model, plain->trace.attempts[i].model);
+    EXPECT_DOUBLE_EQ(live->trace.attempts[i].cost, plain->trace.attempts[i].cost);
+    EXPECT_EQ(live->trace.attempts[i].verdicts.size(), plain->trace.attempts[i].verdicts.size());
+  }
+  EXPECT_DOUBLE_EQ(live->trace.attempts[1].energy_j, plain->trace.attempts[1].energy_j);  // remote: per token
+  EXPECT_GT(live->trace.attempts[1].energy_j, 0.0);
+  EXPECT_EQ(live->trace.plan, plain->trace.plan);
+  EXPECT_EQ(live->trace.baseline_model, "big");
 }
 
 TEST(Router, AcceptedEarlyTierIsReplayedToAStream) {
