@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include <spdlog/spdlog.h>
+
 #include "engine/stop_strings.h"
 
 namespace occam::backends {
@@ -55,6 +57,7 @@ struct EngineScheduler::Running {
   int32_t next = -1;     // the sampled token to decode at the next step
   std::vector<int32_t> tokens;
   std::optional<Result<SequenceOutput>> result;  // set: finished, leaves once not held
+  uint64_t streamed_at = 0;  // the step whose piece it streamed last (1-based; 0: none)
   bool held = false;       // snapshot of the control at the start of the step
   bool cancelled = false;  // idem
 };
@@ -87,6 +90,12 @@ EngineScheduler::~EngineScheduler() {
   }
   shared_->wake.notify_all();
   worker_.join();
+  if (stats_.steps > 0) {
+    spdlog::info("engine scheduler: {} steps, {} decoded tokens ({:.2f} per step), {} prefill tokens, at most {} together",
+                 stats_.steps, stats_.decoded_tokens,
+                 static_cast<double>(stats_.decoded_tokens) / static_cast<double>(stats_.steps), stats_.prefill_tokens,
+                 stats_.max_running);
+  }
   // Sequences still here are dropped without a call: their owners' executors may be gone already (the
   // server drains requests before it destroys its backends).
 }
@@ -175,6 +184,7 @@ void EngineScheduler::work() {
       std::unique_lock lock(shared_->mutex);
       shared_->wake.wait(lock, [this] { return stopping_ || has_work_locked(); });
       if (stopping_) return;
+      gather_locked(lock);
       admit_locked();
       for (auto& r : running_) {
         if (!r) continue;
@@ -190,6 +200,20 @@ void EngineScheduler::work() {
     step();
     retire_finished();
   }
+}
+
+// Sequences that streamed a piece in the last step are held until the client took it, which usually
+// takes less than a step: waiting for them (at most one step's time) keeps them in the same batch instead
+// of splitting it into steps of one sequence each. A slow client is waited for once, not at every step.
+void EngineScheduler::gather_locked(std::unique_lock<std::mutex>& lock) {
+  const auto just_streamed = [this] {
+    return std::any_of(running_.begin(), running_.end(), [this](const auto& r) {
+      return r && !r->result && r->control->held_ && r->streamed_at == steps_done_;
+    });
+  };
+  if (steps_done_ == 0 || !just_streamed()) return;
+  const auto bound = std::min(last_step_, std::chrono::steady_clock::duration(std::chrono::milliseconds(2)));
+  shared_->wake.wait_for(lock, bound, [&] { return stopping_ || !just_streamed(); });
 }
 
 void EngineScheduler::run_embedding(EmbeddingJob& job) {
@@ -267,10 +291,13 @@ void EngineScheduler::step() {
     in_batch.push_back(r);
   }
   if (batch.empty()) return;
+  const auto started = std::chrono::steady_clock::now();
   if (Status st = ctx_->decode(batch); !st.ok()) {
     for (Running* r : in_batch) r->result = st.error();
     return;
   }
+  last_step_ = std::chrono::steady_clock::now() - started;
+  ++steps_done_;
   delta.steps = 1;
   for (size_t i = 0; i < sampled.size(); ++i) sample(*sampled[i], ctx_->logits(i));
   std::lock_guard lock(shared_->mutex);
@@ -310,7 +337,10 @@ void EngineScheduler::sample(Running& r, std::span<const float> logits) {
       r.next = token;
     }
   }
-  if (!piece.empty() && r.events.on_text) r.events.on_text(piece, r.control);
+  if (!piece.empty() && r.events.on_text) {
+    r.streamed_at = steps_done_;
+    r.events.on_text(piece, r.control);
+  }
 }
 
 // The end of a sequence: what the decoder and the stop-string filter still held goes out with the

@@ -14,6 +14,7 @@
 // others go on.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -136,6 +137,7 @@ class EngineScheduler {
   void work();
   bool has_work_locked() const;
   void admit_locked();
+  void gather_locked(std::unique_lock<std::mutex>& lock);
   void run_embedding(EmbeddingJob& job);
   Status start(Running& r);
   void step();
@@ -148,6 +150,8 @@ class EngineScheduler {
   SchedulerOptions options_;
   std::shared_ptr<const engine::structured::TokenVocabulary> vocab_;  // worker only, built on first use
   std::shared_ptr<SequenceControl::Shared> shared_;
+  uint64_t steps_done_ = 0;                      // worker only
+  std::chrono::steady_clock::duration last_step_{};  // worker only: the last decode's time
 
   // Guarded by shared_->mutex.
   std::deque<Waiting> waiting_;
