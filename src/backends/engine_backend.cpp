@@ -8,7 +8,8 @@
 //       context: 2048                   # positions per sequence (0: min(training context, 4096))
 //       max_sequences: 4                # requests decoded together in one batch (KV slots)
 //       max_queue: 16                   # requests waiting for a slot; one more: 429
-//       prefill_chunk: 64               # prompt tokens per engine step (a long prompt does not stall the batch)
+//       prefill_chunk: 64               # prompt tokens per engine step (a long prompt does not stall the
+//       batch)
 //
 // The model is loaded once; an EngineScheduler (engine_scheduler.h) owns the engine Context and batches
 // the decode steps of concurrent requests. This file is the adapter: it renders the chat template,
@@ -78,8 +79,8 @@ std::string random_id(std::string_view prefix) {
   return fmt::format("{}-{:016x}", prefix, rng());
 }
 
-using TrackedExecutor = decltype(asio::prefer(std::declval<asio::any_io_executor>(),
-                                              asio::execution::outstanding_work.tracked));
+using TrackedExecutor =
+    decltype(asio::prefer(std::declval<asio::any_io_executor>(), asio::execution::outstanding_work.tracked));
 
 // The streamed side of one request. Touched by the worker (on_text) until on_done, by the request's
 // executor afterwards; the scheduler's lock orders the two.
@@ -101,14 +102,15 @@ struct StreamText {
     delta->content = std::string(piece);
     control->hold();
     asio::post(state->executor, [st = state, delta, control] {
-      asio::co_spawn(st->executor, (*st->sink)(*delta), [st, delta, control](std::exception_ptr e, Status status) {
-        if (e) status = make_error(ErrorCode::internal, "stream sink threw");
-        if (!status.ok()) {
-          st->sink_error = std::move(status).error();
-          control->cancel();
-        }
-        control->release();
-      });
+      asio::co_spawn(st->executor, (*st->sink)(*delta),
+                     [st, delta, control](std::exception_ptr e, Status status) {
+                       if (e) status = make_error(ErrorCode::internal, "stream sink threw");
+                       if (!status.ok()) {
+                         st->sink_error = std::move(status).error();
+                         control->cancel();
+                       }
+                       control->release();
+                     });
     });
   }
 };
@@ -182,7 +184,8 @@ Result<ToolCall> tool_call_from(const std::string& answer) {
   const boost::json::value* name = o ? o->if_contains("name") : nullptr;
   const boost::json::value* args = o ? o->if_contains("arguments") : nullptr;
   if (name == nullptr || !name->is_string() || args == nullptr) {
-    return make_error(ErrorCode::internal, "engine backend: forced tool call is not {{name, arguments}}: {}", answer);
+    return make_error(ErrorCode::internal, "engine backend: forced tool call is not {{name, arguments}}: {}",
+                      answer);
   }
   return ToolCall{random_id("call"), std::string(name->get_string()), boost::json::serialize(*args)};
 }
@@ -191,11 +194,20 @@ class EngineBackend final : public Backend {
  public:
   EngineBackend(std::shared_ptr<const engine::Model> model, std::shared_ptr<const tokenizer::Tokenizer> tok,
                 std::optional<tokenizer::ChatTemplate> tpl, std::unique_ptr<EngineScheduler> scheduler)
-      : model_(std::move(model)), tok_(std::move(tok)), tpl_(std::move(tpl)), scheduler_(std::move(scheduler)) {
+      : model_(std::move(model)),
+        tok_(std::move(tok)),
+        tpl_(std::move(tpl)),
+        scheduler_(std::move(scheduler)) {
     const bool encoder = model_->info().is_encoder;
-    caps_ = Capabilities{.chat = !encoder && tpl_.has_value(), .completion = !encoder, .embeddings = encoder,
-                         .streaming = true, .json_schema = !encoder, .json_object = !encoder, .tools = !encoder,
-                         .logprobs = false, .max_n = 1};
+    caps_ = Capabilities{.chat = !encoder && tpl_.has_value(),
+                         .completion = !encoder,
+                         .embeddings = encoder,
+                         .streaming = true,
+                         .json_schema = !encoder,
+                         .json_object = !encoder,
+                         .tools = !encoder,
+                         .logprobs = false,
+                         .max_n = 1};
     const tokenizer::SpecialTokens& special = tok_->special();
     if (special.bos >= 0) tpl_options_.bos_token = std::string(tok_->token_text(special.bos));
     if (special.eos >= 0) tpl_options_.eos_token = std::string(tok_->token_text(special.eos));
@@ -210,7 +222,8 @@ class EngineBackend final : public Backend {
                            request.model);
     }
     if (request.n != 1) co_return make_error(ErrorCode::unsupported, "engine backend: n must be 1");
-    if (request.logprobs) co_return make_error(ErrorCode::unsupported, "engine backend: logprobs are not supported");
+    if (request.logprobs)
+      co_return make_error(ErrorCode::unsupported, "engine backend: logprobs are not supported");
     // Everything that can be checked without the model happens here, on the I/O thread.
     const bool tool_call = !request.tools.empty() && request.tool_choice != ToolChoice::none;
     auto grammar = compile_grammar(request);
@@ -219,7 +232,8 @@ class EngineBackend final : public Backend {
     if (!prompt.ok()) co_return std::move(prompt).error();
     const uint32_t n_ctx = scheduler_->n_ctx();
     if (prompt->size() >= n_ctx) {
-      co_return make_error(ErrorCode::invalid_argument, "prompt: {} tokens, the context holds {}", prompt->size(), n_ctx);
+      co_return make_error(ErrorCode::invalid_argument, "prompt: {} tokens, the context holds {}",
+                           prompt->size(), n_ctx);
     }
     SequenceSpec spec;
     spec.sampling.temperature = static_cast<float>(request.temperature.value_or(1.0));
@@ -236,7 +250,8 @@ class EngineBackend final : public Backend {
     spec.grammar = std::move(*grammar);
     const int64_t n_prompt = static_cast<int64_t>(spec.prompt.size());
 
-    auto executor = asio::prefer(co_await asio::this_coro::executor, asio::execution::outstanding_work.tracked);
+    auto executor =
+        asio::prefer(co_await asio::this_coro::executor, asio::execution::outstanding_work.tracked);
     std::shared_ptr<StreamState> stream;
     if (sink != nullptr && !tool_call) {
       stream = std::make_shared<StreamState>();
@@ -274,7 +289,8 @@ class EngineBackend final : public Backend {
     GenerateResult result;
     result.id = random_id(request.kind == RequestKind::chat ? "chatcmpl" : "cmpl");
     result.created =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     result.usage.prompt_tokens = n_prompt;
     result.usage.completion_tokens = static_cast<int64_t>(out->tokens.size());
     result.choices.push_back(std::move(choice));
@@ -286,7 +302,8 @@ class EngineBackend final : public Backend {
       co_return make_error(ErrorCode::unsupported, "model {}: embeddings need an encoder (bert-family) model",
                            request.model);
     }
-    if (request.dimensions) co_return make_error(ErrorCode::unsupported, "engine backend: dimensions is not supported");
+    if (request.dimensions)
+      co_return make_error(ErrorCode::unsupported, "engine backend: dimensions is not supported");
     std::vector<std::vector<int32_t>> inputs;
     for (size_t i = 0; i < request.input.size(); ++i) {
       inputs.push_back(tok_->encode(request.input[i], {.add_special = true, .parse_special = false}));
@@ -295,18 +312,21 @@ class EngineBackend final : public Backend {
                              inputs.back().size(), scheduler_->n_ctx());
       }
     }
-    auto executor = asio::prefer(co_await asio::this_coro::executor, asio::execution::outstanding_work.tracked);
+    auto executor =
+        asio::prefer(co_await asio::this_coro::executor, asio::execution::outstanding_work.tracked);
     SubmitEmbedding submit{scheduler_.get(), std::move(inputs)};
     co_return co_await on_scheduler<EmbeddingResult>(executor, std::move(submit));
   }
 
  private:
   // The constraint of the answer: a forced tool call, or response_format json_schema / json_object.
-  Result<std::shared_ptr<const engine::structured::Grammar>> compile_grammar(const GenerateRequest& request) const {
+  Result<std::shared_ptr<const engine::structured::Grammar>> compile_grammar(
+      const GenerateRequest& request) const {
     if (!request.tools.empty() && request.tool_choice != ToolChoice::none) {
       if (request.tool_choice == ToolChoice::automatic) {
-        return make_error(ErrorCode::unsupported,
-                          "engine backend: tool_choice auto is not supported; use \"required\" or a named function");
+        return make_error(
+            ErrorCode::unsupported,
+            "engine backend: tool_choice auto is not supported; use \"required\" or a named function");
       }
       std::optional<std::string_view> forced;
       if (request.tool_choice == ToolChoice::function) forced = request.tool_choice_name;
@@ -329,7 +349,8 @@ class EngineBackend final : public Backend {
     bool add_special = true;
     bool parse_special = false;
     if (request.kind == RequestKind::chat) {
-      if (!tpl_) return make_error(ErrorCode::unsupported, "model {}: no usable chat template", request.model);
+      if (!tpl_)
+        return make_error(ErrorCode::unsupported, "model {}: no usable chat template", request.model);
       boost::json::array messages;
       for (const Message& m : request.messages) {
         boost::json::object o;
@@ -343,7 +364,8 @@ class EngineBackend final : public Backend {
         messages.push_back(std::move(o));
       }
       auto rendered = tpl_->render(boost::json::serialize(messages), tpl_options_);
-      if (!rendered.ok()) return make_error(ErrorCode::invalid_argument, "chat template: {}", rendered.error().message());
+      if (!rendered.ok())
+        return make_error(ErrorCode::invalid_argument, "chat template: {}", rendered.error().message());
       prompt_text = std::move(*rendered);
       // The template writes BOS itself when it wants one; add it only when it did not.
       add_special = !(!tpl_options_.bos_token.empty() && prompt_text.rfind(tpl_options_.bos_token, 0) == 0);
@@ -351,7 +373,8 @@ class EngineBackend final : public Backend {
     } else {
       prompt_text = request.prompt;
     }
-    std::vector<int32_t> prompt = tok_->encode(prompt_text, {.add_special = add_special, .parse_special = parse_special});
+    std::vector<int32_t> prompt =
+        tok_->encode(prompt_text, {.add_special = add_special, .parse_special = parse_special});
     if (prompt.empty()) return make_error(ErrorCode::invalid_argument, "prompt: empty after tokenization");
     return prompt;
   }
@@ -390,9 +413,10 @@ Result<std::unique_ptr<Backend>> make_engine(const BackendContext& context) {
   ctx_options.n_ctx = settings.n_ctx;
   ctx_options.threads = settings.threads;
   auto scheduler = EngineScheduler::create(*model, shared_tok, ctx_options, settings.scheduler);
-  if (!scheduler.ok()) return std::move(scheduler).error().with_context(fmt::format("model {}", context.model_name));
+  if (!scheduler.ok())
+    return std::move(scheduler).error().with_context(fmt::format("model {}", context.model_name));
   return std::unique_ptr<Backend>(std::make_unique<EngineBackend>(std::move(*model), std::move(shared_tok),
-                                                                   std::move(tpl), std::move(*scheduler)));
+                                                                  std::move(tpl), std::move(*scheduler)));
 }
 
 }  // namespace

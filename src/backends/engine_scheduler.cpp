@@ -57,19 +57,21 @@ struct EngineScheduler::Running {
   int32_t next = -1;     // the sampled token to decode at the next step
   std::vector<int32_t> tokens;
   std::optional<Result<SequenceOutput>> result;  // set: finished, leaves once not held
-  uint64_t streamed_at = 0;  // the step whose piece it streamed last (1-based; 0: none)
-  bool held = false;       // snapshot of the control at the start of the step
-  bool cancelled = false;  // idem
+  uint64_t streamed_at = 0;                      // the step whose piece it streamed last (1-based; 0: none)
+  bool held = false;                             // snapshot of the control at the start of the step
+  bool cancelled = false;                        // idem
 };
 
-Result<std::unique_ptr<EngineScheduler>> EngineScheduler::create(std::shared_ptr<const engine::Model> model,
-                                                                 std::shared_ptr<const tokenizer::Tokenizer> tok,
-                                                                 engine::ContextOptions context,
-                                                                 const SchedulerOptions& options) {
-  if (options.max_sequences == 0) return make_error(ErrorCode::invalid_argument, "max_sequences: must be ≥ 1");
-  if (options.prefill_chunk == 0) return make_error(ErrorCode::invalid_argument, "prefill_chunk: must be ≥ 1");
+Result<std::unique_ptr<EngineScheduler>> EngineScheduler::create(
+    std::shared_ptr<const engine::Model> model, std::shared_ptr<const tokenizer::Tokenizer> tok,
+    engine::ContextOptions context, const SchedulerOptions& options) {
+  if (options.max_sequences == 0)
+    return make_error(ErrorCode::invalid_argument, "max_sequences: must be ≥ 1");
+  if (options.prefill_chunk == 0)
+    return make_error(ErrorCode::invalid_argument, "prefill_chunk: must be ≥ 1");
   context.n_seq = options.max_sequences;
-  OCCAM_ASSIGN_OR_RETURN(std::unique_ptr<engine::Context> ctx, engine::Context::create(std::move(model), context));
+  OCCAM_ASSIGN_OR_RETURN(std::unique_ptr<engine::Context> ctx,
+                         engine::Context::create(std::move(model), context));
   return std::unique_ptr<EngineScheduler>(new EngineScheduler(std::move(tok), std::move(ctx), options));
 }
 
@@ -91,10 +93,12 @@ EngineScheduler::~EngineScheduler() {
   shared_->wake.notify_all();
   worker_.join();
   if (stats_.steps > 0) {
-    spdlog::info("engine scheduler: {} steps, {} decoded tokens ({:.2f} per step), {} prefill tokens, at most {} together",
-                 stats_.steps, stats_.decoded_tokens,
-                 static_cast<double>(stats_.decoded_tokens) / static_cast<double>(stats_.steps), stats_.prefill_tokens,
-                 stats_.max_running);
+    spdlog::info(
+        "engine scheduler: {} steps, {} decoded tokens ({:.2f} per step), {} prefill tokens, at most {} "
+        "together",
+        stats_.steps, stats_.decoded_tokens,
+        static_cast<double>(stats_.decoded_tokens) / static_cast<double>(stats_.steps), stats_.prefill_tokens,
+        stats_.max_running);
   }
   // Sequences still here are dropped without a call: their owners' executors may be gone already (the
   // server drains requests before it destroys its backends).
@@ -113,7 +117,9 @@ EngineScheduler::Pause::~Pause() {
   s_->shared_->wake.notify_one();
 }
 
-uint32_t EngineScheduler::n_ctx() const { return ctx_->n_ctx(); }
+uint32_t EngineScheduler::n_ctx() const {
+  return ctx_->n_ctx();
+}
 
 SchedulerStats EngineScheduler::stats() const {
   std::lock_guard lock(shared_->mutex);
@@ -123,8 +129,8 @@ SchedulerStats EngineScheduler::stats() const {
 Result<std::shared_ptr<SequenceControl>> EngineScheduler::submit(SequenceSpec spec, SequenceEvents events) {
   if (spec.prompt.empty()) return make_error(ErrorCode::invalid_argument, "prompt: empty");
   if (spec.prompt.size() >= ctx_->n_ctx()) {
-    return make_error(ErrorCode::invalid_argument, "prompt: {} tokens, the context holds {}", spec.prompt.size(),
-                      ctx_->n_ctx());
+    return make_error(ErrorCode::invalid_argument, "prompt: {} tokens, the context holds {}",
+                      spec.prompt.size(), ctx_->n_ctx());
   }
   for (const std::string& stop : spec.stop) {
     if (stop.empty()) return make_error(ErrorCode::invalid_argument, "stop: empty string");
@@ -171,7 +177,8 @@ void EngineScheduler::admit_locked() {
   const auto n_vocab = static_cast<int32_t>(ctx_->model().info().n_vocab);
   for (size_t slot = 0; slot < running_.size() && !waiting_.empty(); ++slot) {
     if (running_[slot]) continue;
-    running_[slot] = std::make_unique<Running>(std::move(waiting_.front()), static_cast<int32_t>(slot), *tok_, n_vocab);
+    running_[slot] =
+        std::make_unique<Running>(std::move(waiting_.front()), static_cast<int32_t>(slot), *tok_, n_vocab);
     waiting_.pop_front();
     ++n_running_;
   }
@@ -318,7 +325,8 @@ void EngineScheduler::sample(Running& r, std::span<const float> logits) {
   }
   r.sampler.accept(token);
   if (r.constrained && !r.constrained->accept(token)) {
-    r.result = make_error(ErrorCode::internal, "structured generate: the sampler picked a token the mask forbids");
+    r.result =
+        make_error(ErrorCode::internal, "structured generate: the sampler picked a token the mask forbids");
     return;
   }
   std::string piece;

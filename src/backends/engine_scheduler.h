@@ -85,7 +85,7 @@ struct SchedulerStats {
   uint64_t steps = 0;           // decode() calls
   uint64_t decoded_tokens = 0;  // sampled tokens fed back (one per running sequence and step)
   uint64_t prefill_tokens = 0;
-  uint32_t max_running = 0;     // most sequences that shared one step
+  uint32_t max_running = 0;  // most sequences that shared one step
 };
 
 class EngineScheduler {
@@ -150,7 +150,7 @@ class EngineScheduler {
   SchedulerOptions options_;
   std::shared_ptr<const engine::structured::TokenVocabulary> vocab_;  // worker only, built on first use
   std::shared_ptr<SequenceControl::Shared> shared_;
-  uint64_t steps_done_ = 0;                      // worker only
+  uint64_t steps_done_ = 0;                          // worker only
   std::chrono::steady_clock::duration last_step_{};  // worker only: the last decode's time
 
   // Guarded by shared_->mutex.

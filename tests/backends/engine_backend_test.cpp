@@ -19,8 +19,9 @@ namespace asio = boost::asio;
 
 std::unique_ptr<Backend> make(int max_queue = 4, int max_sequences = 4) {
   const std::string model = occam::testing::shared_file("models/stories260K.gguf").string();
-  auto node = ConfigNode::parse(fmt::format("path: \"{}\"\nthreads: 1\ncontext: 256\nmax_queue: {}\nmax_sequences: {}\n",
-                                            model, max_queue, max_sequences));
+  auto node = ConfigNode::parse(
+      fmt::format("path: \"{}\"\nthreads: 1\ncontext: 256\nmax_queue: {}\nmax_sequences: {}\n", model,
+                  max_queue, max_sequences));
   EXPECT_TRUE(node.ok());
   auto backend = make_backend("engine", BackendContext{"stories", *node});
   EXPECT_TRUE(backend.ok()) << (backend.ok() ? "" : backend.error().message());
@@ -35,12 +36,14 @@ Task<void> generate_into(Backend* backend, const GenerateRequest* request, const
   out->emplace(std::move(r));
 }
 
-Task<void> embed_into(Backend* backend, const EmbeddingRequest* request, std::optional<Result<EmbeddingResult>>* out) {
+Task<void> embed_into(Backend* backend, const EmbeddingRequest* request,
+                      std::optional<Result<EmbeddingResult>>* out) {
   Result<EmbeddingResult> r = co_await backend->embed(*request);
   out->emplace(std::move(r));
 }
 
-Result<GenerateResult> run(Backend& backend, const GenerateRequest& request, const DeltaSink* sink = nullptr) {
+Result<GenerateResult> run(Backend& backend, const GenerateRequest& request,
+                           const DeltaSink* sink = nullptr) {
   asio::io_context io;
   std::optional<Result<GenerateResult>> out;
   asio::co_spawn(io, generate_into(&backend, &request, sink, &out), asio::detached);
@@ -51,8 +54,8 @@ Result<GenerateResult> run(Backend& backend, const GenerateRequest& request, con
 
 // The first n pieces of llama.cpp's greedy continuation of "Once upon a time".
 std::string reference_text(size_t n) {
-  auto json = boost::json::parse(occam::testing::read_file(
-      occam::testing::shared_file("reference/generate/stories260K-greedy.json")));
+  auto json = boost::json::parse(
+      occam::testing::read_file(occam::testing::shared_file("reference/generate/stories260K-greedy.json")));
   const auto& pieces = json.at("generated_pieces").as_array();
   std::string text;
   for (size_t i = 0; i < n && i < pieces.size(); ++i) text += pieces[i].as_string().c_str();

@@ -34,7 +34,8 @@ std::unique_ptr<Backend> make_bert() {
   return backend.ok() ? std::move(*backend) : nullptr;
 }
 
-Task<void> embed_into(Backend* backend, const EmbeddingRequest* request, std::optional<Result<EmbeddingResult>>* out) {
+Task<void> embed_into(Backend* backend, const EmbeddingRequest* request,
+                      std::optional<Result<EmbeddingResult>>* out) {
   Result<EmbeddingResult> r = co_await backend->embed(*request);
   out->emplace(std::move(r));
 }
@@ -110,8 +111,8 @@ TEST(EngineEmbeddings, MatchLlamaCppReference) {
   Engine e = bert_engine();
   auto scheduler = EngineScheduler::create(e.model, e.tok, {.n_ctx = 256, .threads = 1}, {});
   ASSERT_TRUE(scheduler.ok()) << scheduler.error().message();
-  const auto manifest =
-      boost::json::parse(occam::testing::read_file(occam::testing::shared_file("reference/logits/manifest.json")));
+  const auto manifest = boost::json::parse(
+      occam::testing::read_file(occam::testing::shared_file("reference/logits/manifest.json")));
   int compared = 0;
   for (const auto& c : manifest.at("cases").as_array()) {
     if (c.at("model").as_string() != kBert || c.at("kind").as_string() != "embedding") continue;
@@ -119,9 +120,10 @@ TEST(EngineEmbeddings, MatchLlamaCppReference) {
     for (const auto& id : c.at("token_ids").as_array()) ids.push_back(static_cast<int32_t>(id.as_int64()));
     std::promise<Result<EmbeddingResult>> done;
     auto future = done.get_future();
-    ASSERT_TRUE((*scheduler)
-                    ->submit_embedding({ids}, [&done](Result<EmbeddingResult> r) { done.set_value(std::move(r)); })
-                    .ok());
+    ASSERT_TRUE(
+        (*scheduler)
+            ->submit_embedding({ids}, [&done](Result<EmbeddingResult> r) { done.set_value(std::move(r)); })
+            .ok());
     auto out = future.get();
     ASSERT_TRUE(out.ok()) << out.error().message();
     const std::string file = std::string(c.at("file").as_string());

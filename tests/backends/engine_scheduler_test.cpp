@@ -2,13 +2,14 @@
 // each gives alone through Context::generate (batching changes nothing), the batch is really formed (far
 // fewer engine steps than tokens), late requests join a running batch, the bounded queue refuses with
 // resource_exhausted, cancellation frees the slot, and stop strings / max_tokens apply per sequence.
+#include "backends/engine_scheduler.h"
+
 #include <condition_variable>
 #include <mutex>
 #include <optional>
 
 #include <gtest/gtest.h>
 
-#include "backends/engine_scheduler.h"
 #include "test_support.h"
 
 namespace occam::backends {
@@ -33,7 +34,8 @@ const Fixture& stories() {
 }
 
 std::unique_ptr<EngineScheduler> make_scheduler(const SchedulerOptions& options) {
-  auto s = EngineScheduler::create(stories().model, stories().tok, {.n_ctx = kContext, .threads = 1}, options);
+  auto s =
+      EngineScheduler::create(stories().model, stories().tok, {.n_ctx = kContext, .threads = 1}, options);
   EXPECT_TRUE(s.ok()) << s.error().message();
   return s.ok() ? std::move(*s) : nullptr;
 }
@@ -120,8 +122,8 @@ class Collector {
 };
 
 const std::vector<std::string> kPrompts = {
-    "Once upon a time", "Lily wanted to", "The little dog", "One day, a girl named Sue",
-    "Tom and his mom went", "There was a big tree", "The sun was", "A bird flew",
+    "Once upon a time",     "Lily wanted to",       "The little dog", "One day, a girl named Sue",
+    "Tom and his mom went", "There was a big tree", "The sun was",    "A bird flew",
 };
 
 void expect_same(const SequenceOutput& got, const SequenceOutput& want, const std::string& label) {
@@ -259,7 +261,8 @@ TEST(EngineScheduler, RefusesBadSequences) {
   SequenceSpec too_long = greedy(kPrompts[0], 4);
   too_long.prompt.resize(kContext, too_long.prompt.back());
   EXPECT_EQ(scheduler->submit(too_long, c.events()).error().code(), ErrorCode::invalid_argument);
-  EXPECT_EQ(scheduler->submit(greedy(kPrompts[0], 4, {""}), c.events()).error().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(scheduler->submit(greedy(kPrompts[0], 4, {""}), c.events()).error().code(),
+            ErrorCode::invalid_argument);
 }
 
 }  // namespace
