@@ -1,12 +1,15 @@
 // Kernel throughput against this machine's memory bandwidth, measured in the same run.
 //
-//   bench_kernels [--quick]
+//   bench_kernels [--quick | --kquant]
 //
 // 1. Memory read bandwidth (1 GiB buffer, written first, summed with 64-bit integer adds; 1 GB = 1e9 B).
 // 2. GEMV (decode, 1 token) in GB/s of weight bytes at Qwen2.5-0.5B's shapes, as a fraction of (1).
 //    Small matrices are replicated so that every call streams from DRAM, as in a real decode step.
 // 3. Batched decode: time of 8 tokens against 1 token on the same weights.
 // 4. GEMM (prefill, 512 tokens) in GFLOP/s.
+// --kquant runs only the K-quant section: 1 thread, 1/2/4/8 tokens (decode and small decode batches)
+// on the ffn_down shape, then the Q4_K_M decode step (a quick before/after check of dot_simd.cpp).
+//
 // 5. A weights-only decode step of Qwen2.5-0.5B (every matrix of 24 layers + the tied output, in the
 //    llama-quantize type mix) in tokens/s, against llama.cpp's tg32 on this machine and the roofline.
 //
@@ -239,6 +242,28 @@ DecodeResult decode_step(const std::string& mix, k::ThreadPool& pool, double bud
   return {bytes, {n / median(times), n / median(cpu)}};
 }
 
+// K-quant GEMV and small batches at 1 thread (weights streamed from DRAM), then the Q4_K_M decode step.
+void kquant_section(k::ThreadPool& pool) {
+  std::printf("## K-quants, 1 thread, 4864x896 (CPU time): us per matmul, GB/s of weights\n\n");
+  std::printf("| type | 1 token | 2 tokens | 4 tokens | 8 tokens |\n|---|---|---|---|---|\n");
+  for (k::Type type : {k::Type::Q4_K, k::Type::Q6_K, k::Type::Q5_K}) {
+    const Matrix m = make_matrix(type, kShapes[2].ne0, kShapes[2].n_rows, size_t{256} << 20);
+    std::printf("| %s |", k::traits(type).name);
+    for (int64_t tokens : {1, 2, 4, 8}) {
+      const Timing tm = time_matmul(m, tokens, pool, 1.0);
+      std::printf(" %.1f us, %.1f GB/s |", tm.cpu * 1e6, static_cast<double>(m.bytes) / tm.cpu / 1e9);
+    }
+    std::printf("\n");
+    std::fflush(stdout);
+  }
+  std::printf("\n| Qwen2.5-0.5B Q4_K_M decode step, 1 thread | tokens/s wall / CPU time |\n|---|---|\n");
+  for (int64_t tokens : {1, 4}) {
+    const DecodeResult r = decode_step("Q4_K_M", pool, 3.0, tokens);
+    std::printf("| %lld sequence(s) | %.1f / %.1f |\n", static_cast<long long>(tokens), r.tokens_per_s.wall,
+                r.tokens_per_s.cpu);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -255,6 +280,10 @@ int main(int argc, char** argv) {
 
   k::ThreadPool pool1(1), pool2(2);
   k::ThreadPool* pools[2] = {&pool1, &pool2};
+  if (argc > 1 && std::string(argv[1]) == "--kquant") {
+    kquant_section(pool1);
+    return 0;
+  }
   Timing bw_t[2];
   {
     Buffer buf(size_t{1} << 30);

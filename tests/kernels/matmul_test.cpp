@@ -140,7 +140,7 @@ TEST_P(MatmulTargets, MatchesFloat64Reference) {
       for (int64_t ne0 : {shape.ne0_blocks * bs, traits(type).block_size == 1 ? shape.ne0_blocks * bs + 5 : 0}) {
         if (ne0 == 0) continue;
         const Weights w = make_weights(type, ne0, shape.n_rows, seed++);
-        for (int64_t n_tokens : {1, 3, 6, 8, 64}) {
+        for (int64_t n_tokens : {1, 2, 3, 4, 6, 8, 64}) {
           SCOPED_TRACE(std::string(traits(type).name) + " ne0=" + std::to_string(ne0) + " rows=" +
                        std::to_string(shape.n_rows) + " tokens=" + std::to_string(n_tokens));
           const std::vector<float> x = testing::random_values(static_cast<size_t>(ne0 * n_tokens), seed++);
