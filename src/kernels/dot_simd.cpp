@@ -713,11 +713,17 @@ inline float hsum128(__m128 s) {
   return _mm_cvtss_f32(s);
 }
 
-// The K-quant rows are fetched ~1 KiB ahead (the lines of one super-block, shifted; consecutive blocks
-// cover every line). Fetching only 2 blocks (288-420 B) ahead left the small-batch kernels (2-8 tokens,
-// where each block takes longer) waiting on DRAM: 22-36 % slower at 4 and 8 tokens (docs/benchmarks.md).
+// Small batches (2-8 tokens, where each block takes longer) fetch the K-quant rows ~1 KiB ahead (the
+// lines of one super-block, shifted; consecutive blocks cover every line): fetching 2 blocks ahead left
+// them waiting on DRAM, 15-36 % slower at 4 and 8 tokens. One token keeps the single 2-blocks-ahead
+// fetch: there the hardware prefetcher keeps up and the extra instructions cost (docs/benchmarks.md).
+template <int NT>
 inline void prefetch_ahead(const uint8_t* blk, size_t bytes) {
-  for (size_t o = 0; o < bytes; o += 64) _mm_prefetch(reinterpret_cast<const char*>(blk) + 1024 + o, _MM_HINT_T0);
+  if constexpr (NT == 1) {
+    _mm_prefetch(reinterpret_cast<const char*>(blk) + 2 * bytes, _MM_HINT_T0);
+  } else {
+    for (size_t o = 0; o < bytes; o += 64) _mm_prefetch(reinterpret_cast<const char*>(blk) + 1024 + o, _MM_HINT_T0);
+  }
 }
 
 template <int NT, bool kFive>
@@ -738,7 +744,7 @@ void dot_q45_k_512(const uint8_t* wr, const BlockQ8_K* const* xs, int64_t nb, fl
   }
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk = wr + b * kBytes;
-    prefetch_ahead(blk, kBytes);
+    prefetch_ahead<NT>(blk, kBytes);
     uint16_t dh, mh;
     std::memcpy(&dh, blk, 2);
     std::memcpy(&mh, blk + 2, 2);
@@ -798,7 +804,7 @@ void dot_q6_k_512(const uint8_t* wr, const BlockQ8_K* const* xs, int64_t nb, flo
     accc[t] = _mm256_setzero_ps();
   }
   for (int64_t b = 0; b < nb; ++b) {
-    prefetch_ahead(reinterpret_cast<const uint8_t*>(&w[b]), sizeof(BlockQ6_K));
+    prefetch_ahead<NT>(reinterpret_cast<const uint8_t*>(&w[b]), sizeof(BlockQ6_K));
     const __m256i sc16_256 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].scales)));
     __m512i q[4], s[4];
     for (int h = 0; h < 2; ++h) {
