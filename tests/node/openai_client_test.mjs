@@ -2,6 +2,7 @@
 //   fake     a config of remote models chained to the tests' fake upstream: chat (plain and streamed),
 //            completions, embeddings, models, JSON mode, a tool call, every error case, SIGTERM drain;
 //   stories  `occam serve -m stories260K.gguf`: the embedded engine (greedy text = llama.cpp's reference),
+//            429 from a one-slot engine without a queue,
 //            streaming, JSON mode / json_schema constrained, errors;
 //   tiny     `occam serve -m tiny/qwen2-Q8_0.gguf` (ChatML): chat, a tool call forced by tool_choice;
 //   bert     `occam serve -m tiny/bert-F32.gguf`: embeddings (float and base64), errors;
@@ -369,6 +370,28 @@ async function storiesCase() {
     client.completions.create({ model, prompt: 'Once upon a time '.repeat(2000), max_tokens: 1 }), 'context'));
   const code = await stop(occam);
   await check('SIGTERM drains and exits 0', async () => assert.equal(code, 0));
+
+  // One slot and no queue: concurrent requests beyond the running one are refused at once with 429.
+  const config = join(dir, 'one-slot.yaml');
+  writeFileSync(config, `models:\n  one:\n    backend: engine\n    path: "${join(shared, 'models', 'stories260K.gguf')}"\n` +
+    '    context: 512\n    max_sequences: 1\n    max_queue: 0\n');
+  const small = await serve(['--config', config]);
+  const busy = new OpenAI({ apiKey: 'unused', baseURL: small.baseURL, maxRetries: 0, timeout: 20000 });
+  await check('429 in the OpenAI shape when the queue is full', async () => {
+    const one = () => busy.completions.create({ model: 'one', prompt: 'Once upon a time', max_tokens: 400 })
+      .then(() => null, (e) => e);
+    const outcomes = await Promise.all(Array.from({ length: 6 }, one));
+    const refused = outcomes.filter((e) => e !== null);
+    assert.ok(refused.length >= 1 && refused.length < 6, `${refused.length} of 6 refused`);
+    for (const e of refused) {
+      assert.ok(e instanceof OpenAI.APIError, String(e));
+      assert.equal(e.status, 429, e.message);
+      assert.equal(e.error.type, 'rate_limit_error');
+      assert.ok(e.message.includes('max_queue 0'), e.message);  // the engine's queue, not another limit
+      assert.ok('param' in e.error && 'code' in e.error, JSON.stringify(e.error));
+    }
+  });
+  await stop(small);
 }
 
 // ---- tiny: a tiny random-weight qwen2 (ChatML) with a forced tool call ------------------------------
