@@ -1,11 +1,14 @@
-// One-vs-rest training (each output is one binary problem, so outputs run in parallel), complement
-// naive Bayes, and sparse linear scoring.
+// liblinear one-vs-rest training (each output is one binary problem, so outputs run in parallel),
+// complement naive Bayes, and sparse linear scoring.
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
+#include <mutex>
 #include <thread>
 
-#include "ml/internal/dual_cd.h"
+#include <linear.h>
+
 #include "ml/internal/model.h"
 
 namespace occam::ml::internal {
@@ -33,47 +36,87 @@ void linear_scores(const LinearWeights& w, std::span<const SparseEntry> x, std::
   }
 }
 
+namespace {
+
+void silent(const char*) {}
+
+// liblinear's dual solvers shuffle with the C library's rand(), whose state is process-global:
+// with two training threads the sequence each binary problem sees depended on scheduling, so
+// models differed between runs. rand()/srand() below interpose the C library's (executables
+// resolve them before libc, also for liblinear's calls): inside a liblinear call made by
+// train_one_vs_rest the thread uses its own generator, seeded per output; everywhere else they
+// forward to random()/srandom(), which is exactly what glibc's rand()/srand() do.
+thread_local bool tls_private_rand = false;
+thread_local uint64_t tls_rand_state = 0;
+
+int private_rand() {
+  // splitmix64 step, 31 bits like glibc's RAND_MAX.
+  uint64_t z = (tls_rand_state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return static_cast<int>((z ^ (z >> 31)) & 0x7fffffffu);
+}
+
+struct PrivateRand {
+  explicit PrivateRand(uint64_t seed) {
+    tls_private_rand = true;
+    tls_rand_state = seed;
+  }
+  ~PrivateRand() { tls_private_rand = false; }
+  PrivateRand(const PrivateRand&) = delete;
+  PrivateRand& operator=(const PrivateRand&) = delete;
+};
+
+}  // namespace
+
 Result<LinearWeights> train_one_vs_rest(const Csr& x, std::span<const uint8_t> targets, uint32_t n_outputs,
-                                        const LinearTrainParams& params, const DualSolution* start,
-                                        DualSolution* solution) {
+                                        const LinearTrainParams& params) {
+  static std::once_flag quiet;
+  std::call_once(quiet, [] { set_print_string_function(&silent); });
   const size_t n = x.rows();
   if (n == 0) return make_error(ErrorCode::invalid_argument, "no training examples");
   if (targets.size() != n * n_outputs) {
     return make_error(ErrorCode::internal, "targets: {} values for {} rows × {} outputs", targets.size(), n,
                       n_outputs);
   }
-  if (!(params.c > 0.0) || !(params.eps > 0.0)) {
-    return make_error(ErrorCode::invalid_argument, "C {} and tolerance {} must be > 0", params.c, params.eps);
-  }
-  if (start && start->alpha.size() != n * n_outputs) {
-    return make_error(ErrorCode::internal, "dual start: {} values for {} rows × {} outputs", start->alpha.size(), n,
-                      n_outputs);
-  }
-  std::vector<double> row_norm2(n);
+  const int bias_index = static_cast<int>(x.n_cols) + 1;
+  // liblinear rows: (1-based index, value)..., the bias node, the -1 terminator.
+  std::vector<feature_node> nodes;
+  nodes.reserve(x.indices.size() + 2 * n);
+  std::vector<size_t> starts(n);
   for (size_t i = 0; i < n; ++i) {
-    double s = 1.0;  // the bias feature
-    for (size_t p = x.indptr[i]; p < x.indptr[i + 1]; ++p) s += static_cast<double>(x.values[p]) * x.values[p];
-    row_norm2[i] = s;
+    starts[i] = nodes.size();
+    for (size_t p = x.indptr[i]; p < x.indptr[i + 1]; ++p) {
+      nodes.push_back({static_cast<int>(x.indices[p]) + 1, static_cast<double>(x.values[p])});
+    }
+    nodes.push_back({bias_index, 1.0});
+    nodes.push_back({-1, 0.0});
   }
+  std::vector<feature_node*> rows(n);
+  for (size_t i = 0; i < n; ++i) rows[i] = nodes.data() + starts[i];
 
   LinearWeights out;
   out.n_features = static_cast<uint32_t>(x.n_cols);
   out.n_outputs = n_outputs;
   out.weights.assign(x.n_cols * n_outputs, 0.0f);
   out.bias.assign(n_outputs, 0.0f);
-  std::vector<double> alpha_all(solution ? n * n_outputs : 0, 0.0);
-  const double rescale = start && start->c > 0.0 ? params.c / start->c : 1.0;
 
   std::atomic<uint32_t> next{0};
+  std::mutex error_mutex;
+  std::string error;
   auto worker = [&] {
-    std::vector<int8_t> y(n);
-    std::vector<double> alpha(n);
-    std::vector<float> w(x.n_cols + 1);
+    std::vector<double> y(n);
+    problem prob{};
+    prob.l = static_cast<int>(n);
+    prob.n = bias_index;
+    prob.x = rows.data();
+    prob.y = y.data();
+    prob.bias = 1.0;
     for (uint32_t k = next++; k < n_outputs; k = next++) {
       size_t positives = 0;
       for (size_t i = 0; i < n; ++i) {
-        const bool pos = targets[i * n_outputs + k] != 0;
-        y[i] = pos ? 1 : -1;
+        bool pos = targets[i * n_outputs + k] != 0;
+        y[i] = pos ? 1.0 : -1.0;
         positives += pos;
       }
       if (positives == 0 || positives == n) {
@@ -81,20 +124,33 @@ Result<LinearWeights> train_one_vs_rest(const Csr& x, std::span<const uint8_t> t
         out.bias[k] = positives == 0 ? -8.0f : 8.0f;
         continue;
       }
-      if (start) {
-        for (size_t i = 0; i < n; ++i) alpha[i] = start->alpha[k * n + i] * rescale;
-      } else {
-        std::fill(alpha.begin(), alpha.end(), std::nan(""));
+      parameter param{};
+      param.solver_type = params.solver;
+      param.C = params.c;
+      param.eps = params.eps;
+      param.p = 0.1;
+      if (const char* message = check_parameter(&prob, &param)) {
+        std::lock_guard lock(error_mutex);
+        error = message;
+        return;
       }
-      DualParams dual;
-      dual.loss = params.loss;
-      dual.c = params.c;
-      dual.eps = params.eps;
-      dual.seed = params.seed * 0x100000001B3ull + k;  // per output: the same whichever thread trains it
-      solve_dual({&x, row_norm2, y}, dual, alpha, w);
-      for (size_t j = 0; j < x.n_cols; ++j) out.weights[j * n_outputs + k] = w[j];
-      out.bias[k] = w[x.n_cols];
-      if (solution) std::copy(alpha.begin(), alpha.end(), alpha_all.begin() + static_cast<ptrdiff_t>(k * n));
+      model* m = nullptr;
+      {
+        PrivateRand rng(params.seed * 0x100000001B3ull + k);  // per output: same model whichever thread trains it
+        m = ::train(&prob, &param);
+      }
+      if (m == nullptr) {
+        std::lock_guard lock(error_mutex);
+        error = "liblinear returned no model";
+        return;
+      }
+      // A binary liblinear model scores label[0]; make the score mean "output k".
+      const double sign = m->label[0] == 1 ? 1.0 : -1.0;
+      for (size_t j = 0; j < x.n_cols; ++j) {
+        out.weights[j * n_outputs + k] = static_cast<float>(sign * m->w[j]);
+      }
+      out.bias[k] = static_cast<float>(sign * m->w[x.n_cols]);
+      free_and_destroy_model(&m);
     }
   };
   const int threads = std::clamp(params.threads, 1, static_cast<int>(std::max<uint32_t>(1, n_outputs)));
@@ -102,14 +158,24 @@ Result<LinearWeights> train_one_vs_rest(const Csr& x, std::span<const uint8_t> t
   for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
-  if (solution) {
-    solution->alpha = std::move(alpha_all);
-    solution->c = params.c;
-  }
+  if (!error.empty()) return make_error(ErrorCode::invalid_argument, "liblinear: {}", error);
   return out;
 }
 
 }  // namespace occam::ml::internal
+
+extern "C" int rand() noexcept {
+  if (occam::ml::internal::tls_private_rand) return occam::ml::internal::private_rand();
+  return static_cast<int>(random());
+}
+
+extern "C" void srand(unsigned seed) noexcept {
+  if (occam::ml::internal::tls_private_rand) {
+    occam::ml::internal::tls_rand_state = seed;
+    return;
+  }
+  srandom(seed);
+}
 
 namespace occam::ml::internal {
 

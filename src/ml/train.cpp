@@ -5,9 +5,10 @@
 #include <cstdlib>
 #include <cmath>
 #include <map>
-#include <optional>
 #include <random>
 #include <unordered_map>
+
+#include <linear.h>
 
 #include "ml/internal/calibration.h"
 #include "ml/internal/model.h"
@@ -82,7 +83,6 @@ struct Member {
   ModelKind kind;
   double c;
   float scale;  // logits are multiplied by it before the members are summed (1 / temperature)
-  std::shared_ptr<const internal::DualSolution> dual;  // on the training rows; starts the refit
 };
 
 struct Candidate {
@@ -91,7 +91,6 @@ struct Candidate {
   std::vector<float> logits;  // on the validation rows
   float temperature = 1.0f;
   internal::LinearWeights weights;
-  std::shared_ptr<const internal::DualSolution> dual;  // svm / logreg
   std::shared_ptr<internal::XgbBooster> booster;
   double c = 0.0;
   double score = -1.0;
@@ -145,26 +144,10 @@ OosInputs oos_inputs(std::span<const float> probs, std::span<const int> truth, u
 }
 
 
-// The dual variables of a fit on `fitted` rows as a start for a fit on `rows` (a superset):
-// rows without a value get NaN (the solver's cold start).
-internal::DualSolution extend_dual_start(const internal::DualSolution& fit, const std::vector<const Example*>& fitted,
-                                         const std::vector<const Example*>& rows, uint32_t k) {
-  std::unordered_map<const Example*, size_t> position;
-  for (size_t i = 0; i < fitted.size(); ++i) position[fitted[i]] = i;
-  internal::DualSolution start;
-  start.c = fit.c;
-  start.alpha.assign(rows.size() * k, std::nan(""));
-  for (size_t r = 0; r < rows.size(); ++r) {
-    auto it = position.find(rows[r]);
-    if (it == position.end()) continue;
-    for (uint32_t j = 0; j < k; ++j) start.alpha[j * rows.size() + r] = fit.alpha[j * fitted.size() + it->second];
-  }
-  return start;
-}
-
 // With `automatic` the grids are shorter: training time stays within budget on 15k examples.
 // The SVM's C = 0.3 never won on validation (banking77 0.9005 vs 0.9015 at C = 1, clinc150 0.8935
-// vs 0.9094) and cost a fifth of clinc150's training, so automatic tries C = 1 only.
+// vs 0.9094; measured with a since-removed own dual solver, same loss and tolerance as liblinear's)
+// and cost a fifth of clinc150's training, so automatic tries C = 1 only.
 std::vector<double> default_grid(ModelKind kind, bool automatic) {
   switch (kind) {
     case ModelKind::svm: return automatic ? std::vector{1.0} : std::vector{0.1, 0.3, 1.0};
@@ -286,19 +269,17 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
     const bool custom = !options.c_grid.empty() && (!automatic || family == ModelKind::logreg);
     for (double c : custom ? options.c_grid : default_grid(family, automatic)) grid.push_back({family, c});
   }
-  // Dual coordinate descent: much faster than a primal Newton solver on sparse text at these C.
-  // `start` (dual variables of an earlier fit) shortens the solve: successive C of a family on the
-  // same rows, and the refit, whose rows include the training rows.
-  auto train_linear = [&](ModelKind kind, double c, const Featurized& f, const internal::DualSolution* start,
-                          internal::DualSolution* solution) -> Result<internal::LinearWeights> {
+  // Dual coordinate descent: much faster than the primal Newton solver on sparse text at these C.
+  auto solver_of = [](ModelKind kind) -> int { return kind == ModelKind::svm ? L2R_L2LOSS_SVC_DUAL : L2R_LR_DUAL; };
+  auto train_linear = [&](ModelKind kind, double c, const Featurized& f) -> Result<internal::LinearWeights> {
     if (kind == ModelKind::nb) return internal::train_complement_nb(f.x, f.targets, k, c);
     internal::LinearTrainParams params;
-    params.loss = kind == ModelKind::svm ? internal::LinearLoss::squared_hinge : internal::LinearLoss::logistic;
+    params.solver = solver_of(kind);
     params.c = c;
     params.eps = options.tolerance;
     params.threads = options.threads;
     params.seed = options.seed;
-    return internal::train_one_vs_rest(f.x, f.targets, k, params, start, solution);
+    return internal::train_one_vs_rest(f.x, f.targets, k, params);
   };
   // Selection score: accuracy (argmax, no threshold); micro-F1 for multi-label.
   auto score = [&](Candidate& cand) {
@@ -334,6 +315,7 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
     Candidate cand;
     cand.kind = grid[g].first;
     cand.c = grid[g].second;
+    cand.members = {{cand.kind, cand.c, 1.0f}};
     model.kind = cand.kind;
     if (cand.kind == ModelKind::xgboost) {
       std::vector<float> ytrain(train.first_label.begin(), train.first_label.end());
@@ -349,14 +331,9 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
                              internal::XgbBooster::train(train.x, ytrain, val.x, yvalid, k, params));
       model.booster = cand.booster;
     } else {
-      const internal::DualSolution* start =
-          g > 0 && grid[g - 1].first == cand.kind ? candidates.back().dual.get() : nullptr;
-      auto solution = std::make_shared<internal::DualSolution>();
-      OCCAM_ASSIGN_OR_RETURN(cand.weights, train_linear(cand.kind, cand.c, train, start, solution.get()));
-      if (!solution->alpha.empty()) cand.dual = std::move(solution);
+      OCCAM_ASSIGN_OR_RETURN(cand.weights, train_linear(cand.kind, cand.c, train));
       model.linear = cand.weights;
     }
-    cand.members = {{cand.kind, cand.c, 1.0f, cand.dual}};
     std::vector<float> all_logits = score_rows(model, val.x, k);
     for (size_t i : val_rows) {
       cand.logits.insert(cand.logits.end(), all_logits.begin() + i * k, all_logits.begin() + (i + 1) * k);
@@ -382,7 +359,7 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
         Candidate e;
         e.kind = ModelKind::ensemble;
         const float sx = 1.0f / x.temperature, sy = 1.0f / y.temperature;
-        e.members = {{x.kind, x.c, sx, x.dual}, {y.kind, y.c, sy, y.dual}};
+        e.members = {{x.kind, x.c, sx}, {y.kind, y.c, sy}};
         e.weights = x.weights;
         for (size_t i = 0; i < e.weights.weights.size(); ++i) {
           e.weights.weights[i] = sx * x.weights.weights[i] + sy * y.weights.weights[i];
@@ -469,10 +446,7 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
     Featurized all = featurize(model.featurizer, everything, label_index, k, model.numeric_fields, false);
     for (size_t m = 0; m < best.members.size(); ++m) {
       const Member& member = best.members[m];
-      std::optional<internal::DualSolution> start;
-      if (member.dual) start = extend_dual_start(*member.dual, split.train, everything, k);
-      OCCAM_ASSIGN_OR_RETURN(internal::LinearWeights w,
-                             train_linear(member.kind, member.c, all, start ? &*start : nullptr, nullptr));
+      OCCAM_ASSIGN_OR_RETURN(internal::LinearWeights w, train_linear(member.kind, member.c, all));
       if (m == 0) {
         model.linear = w;
         for (float& v : model.linear.weights) v *= member.scale;

@@ -52,9 +52,8 @@ TEST(Train, SubsetOfBanking77ReachesASaneAccuracy) {
   EXPECT_GE(eval->coverage[14].accuracy + 1e-9, eval->coverage[0].accuracy);
 }
 
-// The dual solvers shuffle with one generator per output (internal/dual_cd.h), so the model file
-// is the same byte for byte whatever the thread count or scheduling (it was not when liblinear drew
-// from the process-wide rand()).
+// liblinear shuffles with rand(); each output now has its own generator, so the model file is
+// the same byte for byte whatever the thread count or scheduling (it was not with one global rand()).
 TEST(Train, LinearModelsAreIdenticalWithOneOrTwoThreads) {
   Dataset data = first_labels(load("datasets/banking77/banking77.jsonl"), 8);
   for (ModelKind kind : {ModelKind::logreg, ModelKind::svm}) {

@@ -64,27 +64,19 @@ struct Model {
 // Linear scoring on a sparse vector.
 void linear_scores(const LinearWeights& w, std::span<const SparseEntry> x, std::span<float> out);
 
-// One-vs-rest training (dual coordinate descent, internal/dual_cd.h): output k is trained on
-// targets[i * n_outputs + k] ∈ {0, 1}; the outputs run on `threads` threads. Each output shuffles
-// with its own generator seeded from `seed` and k, so the weights do not depend on the thread
-// count or on scheduling.
-enum class LinearLoss : uint8_t { logistic, squared_hinge };
+// liblinear one-vs-rest training: output k is trained on targets[i * n_outputs + k] ∈ {0, 1}.
+// solver is liblinear's solver_type; runs the outputs on `threads` threads. liblinear's shuffles
+// use one generator per output, seeded from `seed` and k (linear.cpp), so the weights do not
+// depend on the thread count or on scheduling.
 struct LinearTrainParams {
-  LinearLoss loss = LinearLoss::logistic;
+  int solver = 0;
   double c = 1.0;
-  double eps = 0.1;
+  double eps = 0.01;
   int threads = 1;
-  uint64_t seed = 42;
-};
-// Dual variables of a one-vs-rest fit, output-major: alpha[k * rows + i], found at C = c. As a
-// start, NaN marks a row without one; values are rescaled by C_new / c.
-struct DualSolution {
-  std::vector<double> alpha;
-  double c = 0.0;
+  uint64_t seed = 42;  // liblinear's shuffles: one generator per output, seeded from this and the output
 };
 Result<LinearWeights> train_one_vs_rest(const Csr& x, std::span<const uint8_t> targets, uint32_t n_outputs,
-                                        const LinearTrainParams& params, const DualSolution* start = nullptr,
-                                        DualSolution* solution = nullptr);
+                                        const LinearTrainParams& params);
 
 // Complement naive Bayes as a linear model (closed form; multi-class only).
 LinearWeights train_complement_nb(const Csr& x, std::span<const uint8_t> targets, uint32_t n_outputs, double alpha);
