@@ -715,14 +715,17 @@ inline float hsum128(__m128 s) {
 
 // Batches of 3-8 tokens (where each block takes longer) fetch the K-quant rows ~1 KiB ahead (the lines
 // of one super-block, shifted; consecutive blocks cover every line): fetching 2 blocks ahead left them
-// waiting on DRAM, 15-30 % slower at 4 and 8 tokens. 1 and 2 tokens keep the single 2-blocks-ahead fetch:
-// there the hardware prefetcher keeps up and the extra instructions cost (docs/benchmarks.md, Kernels).
+// waiting on DRAM, 10-30 % slower at 4 and 8 tokens. 1 and 2 tokens keep the single 2-blocks-ahead fetch:
+// there the hardware prefetcher keeps up (1 token: no gain measured; 2 tokens: the 1 KiB fetch was
+// slower). See docs/benchmarks.md, Kernels.
 template <int NT>
 inline void prefetch_ahead(const uint8_t* blk, size_t bytes) {
   if constexpr (NT <= 2) {
     _mm_prefetch(reinterpret_cast<const char*>(blk) + 2 * bytes, _MM_HINT_T0);
   } else {
-    for (size_t o = 0; o < bytes; o += 64) _mm_prefetch(reinterpret_cast<const char*>(blk) + 1024 + o, _MM_HINT_T0);
+    for (size_t o = 0; o < bytes; o += 64) {
+      _mm_prefetch(reinterpret_cast<const char*>(blk) + 1024 + o, _MM_HINT_T0);
+    }
   }
 }
 
