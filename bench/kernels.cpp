@@ -1,14 +1,15 @@
 // Kernel throughput against this machine's memory bandwidth, measured in the same run.
 //
-//   bench_kernels [--quick | --kquant]
+//   bench_kernels [--quick | --kquant [TARGET]]
 //
 // 1. Memory read bandwidth (1 GiB buffer, written first, summed with 64-bit integer adds; 1 GB = 1e9 B).
 // 2. GEMV (decode, 1 token) in GB/s of weight bytes at Qwen2.5-0.5B's shapes, as a fraction of (1).
 //    Small matrices are replicated so that every call streams from DRAM, as in a real decode step.
 // 3. Batched decode: time of 8 tokens against 1 token on the same weights.
 // 4. GEMM (prefill, 512 tokens) in GFLOP/s.
-// --kquant runs only the K-quant section: 1 thread, 1/2/4/8 tokens (decode and small decode batches)
-// on the ffn_down shape, then the Q4_K_M decode step (a quick before/after check of dot_simd.cpp).
+// --kquant runs only the K-quant section (on TARGET if given, e.g. AVX2): 1 thread, 1/2/4/8 tokens
+// (decode and small decode batches) on the ffn_down shape, then the Q4_K_M decode step (a quick
+// before/after check of dot_simd.cpp).
 //
 // 5. A weights-only decode step of Qwen2.5-0.5B (every matrix of 24 layers + the tied output, in the
 //    llama-quantize type mix) in tokens/s, against llama.cpp's tg32 on this machine and the roofline.
@@ -281,6 +282,11 @@ int main(int argc, char** argv) {
   k::ThreadPool pool1(1), pool2(2);
   k::ThreadPool* pools[2] = {&pool1, &pool2};
   if (argc > 1 && std::string(argv[1]) == "--kquant") {
+    if (argc > 2 && !k::force_simd_target(argv[2]).ok()) {  // e.g. AVX2 on an AVX-512 host
+      std::fprintf(stderr, "unknown SIMD target %s\n", argv[2]);
+      return 1;
+    }
+    std::printf("(kernels run on %s)\n\n", k::current_simd_target().c_str());
     kquant_section(pool1);
     return 0;
   }

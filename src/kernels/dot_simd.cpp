@@ -333,6 +333,22 @@ inline __m128i k4_scales_mins(const uint8_t* scales) {
                        static_cast<int>(u[0]));
 }
 
+// Batches of 3-8 tokens (where each block takes longer) fetch the K-quant rows ~1 KiB ahead (the lines
+// of one super-block, shifted; consecutive blocks cover every line): fetching 2 blocks ahead left them
+// waiting on DRAM, 10-30 % slower at 4 and 8 tokens. 1 and 2 tokens keep the single 2-blocks-ahead fetch:
+// there the hardware prefetcher keeps up (1 token: no gain measured; 2 tokens: the 1 KiB fetch was
+// slower). See docs/benchmarks.md, Kernels.
+template <int NT>
+inline void prefetch_ahead(const uint8_t* blk, size_t bytes) {
+  if constexpr (NT <= 2) {
+    _mm_prefetch(reinterpret_cast<const char*>(blk) + 2 * bytes, _MM_HINT_T0);
+  } else {
+    for (size_t o = 0; o < bytes; o += 64) {
+      _mm_prefetch(reinterpret_cast<const char*>(blk) + 1024 + o, _MM_HINT_T0);
+    }
+  }
+}
+
 template <int NT, bool kFive>
 void dot_q45_k(const uint8_t* wr, const BlockQ8_K* const* xs, int64_t nb, float* out) {
   constexpr size_t kBytes = kFive ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
@@ -342,6 +358,7 @@ void dot_q45_k(const uint8_t* wr, const BlockQ8_K* const* xs, int64_t nb, float*
   for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk = wr + b * kBytes;
+    prefetch_ahead<NT>(blk, kBytes);
     uint16_t dh, mh;
     std::memcpy(&dh, blk, 2);
     std::memcpy(&mh, blk + 2, 2);
@@ -395,6 +412,7 @@ void dot_q6_k(const uint8_t* wr, const BlockQ8_K* const* xs, int64_t nb, float* 
   float accc[NT] = {};
   for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
+    prefetch_ahead<NT>(reinterpret_cast<const uint8_t*>(&w[b]), sizeof(BlockQ6_K));
     const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].scales)));
     alignas(32) int16_t sc[16];
     _mm256_store_si256(reinterpret_cast<__m256i*>(sc), sc16);
@@ -711,22 +729,6 @@ inline float hsum128(__m128 s) {
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
-}
-
-// Batches of 3-8 tokens (where each block takes longer) fetch the K-quant rows ~1 KiB ahead (the lines
-// of one super-block, shifted; consecutive blocks cover every line): fetching 2 blocks ahead left them
-// waiting on DRAM, 10-30 % slower at 4 and 8 tokens. 1 and 2 tokens keep the single 2-blocks-ahead fetch:
-// there the hardware prefetcher keeps up (1 token: no gain measured; 2 tokens: the 1 KiB fetch was
-// slower). See docs/benchmarks.md, Kernels.
-template <int NT>
-inline void prefetch_ahead(const uint8_t* blk, size_t bytes) {
-  if constexpr (NT <= 2) {
-    _mm_prefetch(reinterpret_cast<const char*>(blk) + 2 * bytes, _MM_HINT_T0);
-  } else {
-    for (size_t o = 0; o < bytes; o += 64) {
-      _mm_prefetch(reinterpret_cast<const char*>(blk) + 1024 + o, _MM_HINT_T0);
-    }
-  }
 }
 
 template <int NT, bool kFive>
