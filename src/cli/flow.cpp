@@ -20,6 +20,7 @@
 #include <boost/json.hpp>
 
 #include "cli/command.h"
+#include "core/file.h"
 #include "workflow/store/run_store.h"
 #include "workflow/workflow.h"
 
@@ -48,23 +49,20 @@ Result<std::unique_ptr<workflow::Engine>> load_engine(const FlowArgs& a) {
 json::object outcome_json(const workflow::RunOutcome& o) {
   json::object tiers;
   for (const auto& [tier, n] : o.tiers) tiers[tier] = n;
-  return json::object{{"run_id", o.run_id}, {"status", o.status},     {"output", o.output},
-                      {"error", o.error},   {"tiers", std::move(tiers)}, {"steps_run", o.steps_run},
-                      {"steps_replayed", o.steps_replayed}, {"cost", o.cost}};
-}
-
-Result<std::string> read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorCode::io, "cannot read '{}'", path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  return json::object{{"run_id", o.run_id},
+                      {"status", o.status},
+                      {"output", o.output},
+                      {"error", o.error},
+                      {"tiers", std::move(tiers)},
+                      {"steps_run", o.steps_run},
+                      {"steps_replayed", o.steps_replayed},
+                      {"cost", o.cost}};
 }
 
 int run_one(const FlowArgs& a) {
   auto engine = load_engine(a);
   if (!engine.ok()) return fail(engine.error());
-  auto text = read_text(a.input);
+  auto text = read_file(a.input);
   if (!text.ok()) return fail(text.error());
   boost::system::error_code ec;
   json::value input = json::parse(*text, ec);
@@ -72,8 +70,9 @@ int run_one(const FlowArgs& a) {
   std::string id = a.run_id;
   if (id.empty()) {
     std::random_device rd;
-    id = fmt::format("{}-{:x}{:08x}", a.workflow,
-                     std::chrono::system_clock::now().time_since_epoch() / std::chrono::milliseconds(1), rd());
+    id =
+        fmt::format("{}-{:x}{:08x}", a.workflow,
+                    std::chrono::system_clock::now().time_since_epoch() / std::chrono::milliseconds(1), rd());
   }
   auto outcome = (*engine)->run(a.workflow, id, input);
   if (!outcome.ok()) return fail(outcome.error());
@@ -138,8 +137,9 @@ void draw(Progress& p, int64_t total, std::chrono::steady_clock::time_point star
 int run_batch(const FlowArgs& a) {
   auto engine = load_engine(a);
   if (!engine.ok()) return fail(engine.error());
-  if (!(*engine)->has_workflow(a.workflow)) return fail(make_error(ErrorCode::not_found, "no workflow '{}'", a.workflow));
-  auto text = read_text(a.input);
+  if (!(*engine)->has_workflow(a.workflow))
+    return fail(make_error(ErrorCode::not_found, "no workflow '{}'", a.workflow));
+  auto text = read_file(a.input);
   if (!text.ok()) return fail(text.error());
   std::vector<json::value> inputs;
   std::vector<int64_t> lines;
@@ -152,15 +152,18 @@ int run_batch(const FlowArgs& a) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       boost::system::error_code ec;
       json::value v = json::parse(line, ec);
-      if (ec) return fail(make_error(ErrorCode::invalid_argument, "{}:{}: not JSON: {}", a.input, number, ec.message()));
+      if (ec)
+        return fail(
+            make_error(ErrorCode::invalid_argument, "{}:{}: not JSON: {}", a.input, number, ec.message()));
       inputs.push_back(std::move(v));
       lines.push_back(number);
     }
   }
   std::string batch = a.batch_id;
   if (batch.empty()) {
-    batch = fmt::format("{}-{:016x}", a.workflow,
-                        fnv1a(a.workflow + "\n" + std::filesystem::absolute(a.input).lexically_normal().string()));
+    batch = fmt::format(
+        "{}-{:016x}", a.workflow,
+        fnv1a(a.workflow + "\n" + std::filesystem::absolute(a.input).lexically_normal().string()));
   }
   auto run_id = [&](size_t i) { return fmt::format("{}-{}", batch, lines[i]); };
   workflow::RunStore& store = (*engine)->store();
@@ -168,9 +171,9 @@ int run_batch(const FlowArgs& a) {
     auto existing = store.get_run(run_id(0));
     if (!existing.ok()) return fail(existing.error());
     if (*existing) {
-      return fail(make_error(ErrorCode::invalid_argument,
-                             "batch '{}' is already in the run store: add --resume to continue it, or --batch-id",
-                             batch));
+      return fail(make_error(
+          ErrorCode::invalid_argument,
+          "batch '{}' is already in the run store: add --resume to continue it, or --batch-id", batch));
     }
   }
 
@@ -222,9 +225,10 @@ int run_batch(const FlowArgs& a) {
   std::error_code ec;
   std::filesystem::rename(tmp, a.out, ec);
   if (ec) return fail(make_error(ErrorCode::io, "cannot rename '{}' to '{}': {}", tmp, a.out, ec.message()));
-  std::fprintf(stderr, "occam flow: batch %s: %lld runs (%lld already finished) in %.2fs, %lld not done; wrote %s\n",
-               batch.c_str(), static_cast<long long>(total), static_cast<long long>(progress.skipped.load()), seconds,
-               static_cast<long long>(progress.failed.load()), a.out.c_str());
+  std::fprintf(stderr,
+               "occam flow: batch %s: %lld runs (%lld already finished) in %.2fs, %lld not done; wrote %s\n",
+               batch.c_str(), static_cast<long long>(total), static_cast<long long>(progress.skipped.load()),
+               seconds, static_cast<long long>(progress.failed.load()), a.out.c_str());
   return progress.failed.load() == 0 ? kExitOk : kExitFailure;
 }
 
@@ -247,7 +251,8 @@ CommandRun setup_flow(CLI::App& app) {
   resume->add_option("workflow", a->workflow, "only this workflow's runs");
   for (CLI::App* sub : {run, batch, resume}) {
     sub->add_option("--config", a->config, "occam.yaml (default ./occam.yaml)");
-    sub->add_option("--store", a->store, "run store: a SQLite file or a postgresql:// URL (overrides the config)");
+    sub->add_option("--store", a->store,
+                    "run store: a SQLite file or a postgresql:// URL (overrides the config)");
   }
   return [a, run, batch, resume]() -> int {
     if (run->parsed()) return run_one(*a);

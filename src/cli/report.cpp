@@ -15,6 +15,7 @@
 #include <boost/json.hpp>
 
 #include "cli/command.h"
+#include "core/file.h"
 #include "store/request_log.h"
 
 namespace occam::cli {
@@ -29,17 +30,9 @@ struct ReportArgs {
 
 namespace json = boost::json;
 
-Result<std::string> read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorCode::io, "cannot read '{}'", path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 // Sums the `tiers` object of every line of `occam flow batch` results.
 Status add_step_tiers(const std::string& path, std::map<std::string, int64_t>& tiers) {
-  OCCAM_ASSIGN_OR_RETURN(std::string text, read_text(path));
+  OCCAM_ASSIGN_OR_RETURN(std::string text, read_file(path));
   std::istringstream in(text);
   std::string line;
   for (int64_t number = 1; std::getline(in, line); ++number) {
@@ -61,7 +54,7 @@ Status add_step_tiers(const std::string& path, std::map<std::string, int64_t>& t
 }
 
 Status add_accuracy(const std::string& path, std::vector<router::HtmlAccuracy>& out) {
-  OCCAM_ASSIGN_OR_RETURN(std::string text, read_text(path));
+  OCCAM_ASSIGN_OR_RETURN(std::string text, read_file(path));
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
   if (ec || !v.is_array()) return make_error(ErrorCode::invalid_argument, "{}: expected a JSON array", path);

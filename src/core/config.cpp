@@ -9,6 +9,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/file.h"
+
 namespace occam {
 
 struct ConfigNode::Impl {
@@ -16,7 +18,7 @@ struct ConfigNode::Impl {
   bool present = false;
   std::shared_ptr<const std::string> source;
   std::string path;
-  int line = 0;    // 1-based; of the node, or of its parent map when absent
+  int line = 0;  // 1-based; of the node, or of its parent map when absent
   int column = 0;
   int key_line = 0;  // of the key that names this node in its map (0: none)
   int key_column = 0;
@@ -31,11 +33,16 @@ std::string join_path(const std::string& parent, std::string_view key) {
 
 std::string_view type_name(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a sequence";
-    case YAML::NodeType::Scalar: return "a scalar";
-    case YAML::NodeType::Null: return "null";
-    default: return "nothing";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a sequence";
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    case YAML::NodeType::Null:
+      return "null";
+    default:
+      return "nothing";
   }
 }
 
@@ -70,27 +77,34 @@ Result<ConfigNode> ConfigNode::parse(std::string_view text, std::string source_n
 }
 
 Result<ConfigNode> ConfigNode::load_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return make_error(ErrorCode::io, "cannot open config '{}': {}", path.string(), std::strerror(errno));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path.string());
+  OCCAM_ASSIGN_OR_RETURN(std::string text, read_file(path));
+  return parse(text, path.string());
 }
 
-bool ConfigNode::present() const { return impl_->present; }
-bool ConfigNode::is_map() const { return impl_->present && impl_->node.IsMap(); }
-bool ConfigNode::is_sequence() const { return impl_->present && impl_->node.IsSequence(); }
-bool ConfigNode::is_scalar() const { return impl_->present && impl_->node.IsScalar(); }
-bool ConfigNode::is_null() const { return !impl_->present || impl_->node.IsNull(); }
+bool ConfigNode::present() const {
+  return impl_->present;
+}
+bool ConfigNode::is_map() const {
+  return impl_->present && impl_->node.IsMap();
+}
+bool ConfigNode::is_sequence() const {
+  return impl_->present && impl_->node.IsSequence();
+}
+bool ConfigNode::is_scalar() const {
+  return impl_->present && impl_->node.IsScalar();
+}
+bool ConfigNode::is_null() const {
+  return !impl_->present || impl_->node.IsNull();
+}
 
 std::string ConfigNode::where() const {
   return fmt::format("{}:{}:{}", impl_->source ? *impl_->source : std::string("<config>"), impl_->line,
                      impl_->column);
 }
 
-const std::string& ConfigNode::path() const { return impl_->path; }
+const std::string& ConfigNode::path() const {
+  return impl_->path;
+}
 
 Error ConfigNode::located_error(std::string_view message) const {
   if (impl_->path.empty()) {
@@ -193,7 +207,8 @@ Status ConfigNode::check_keys(const std::vector<std::string_view>& allowed) cons
       for (std::string_view name : allowed) list += fmt::format("{}{}", list.empty() ? "" : ", ", name);
       // Point at the key itself, which is what is wrong.
       return make_error(ErrorCode::invalid_argument, "{}:{}:{}: {}: unknown key '{}' (expected one of: {})",
-                        *value.impl_->source, value.impl_->key_line, value.impl_->key_column, value.path(), key, list);
+                        *value.impl_->source, value.impl_->key_line, value.impl_->key_column, value.path(),
+                        key, list);
     }
   }
   return ok_status();

@@ -9,6 +9,8 @@
 #include <boost/json/serialize.hpp>
 #include <linear.h>
 
+#include "core/file.h"
+
 namespace occam::router {
 namespace json = boost::json;
 namespace {
@@ -224,12 +226,10 @@ Status ComplexityModel::save(const std::filesystem::path& path) const {
 }
 
 Result<ComplexityModel> ComplexityModel::load(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return make_error(ErrorCode::not_found, "complexity: cannot open '{}'", path.string());
-  std::stringstream buffer;
-  buffer << file.rdbuf();
+  auto text = read_file(path);
+  if (!text.ok()) return std::move(text).error().with_context("complexity model");
   boost::system::error_code ec;
-  json::value v = json::parse(buffer.str(), ec);
+  json::value v = json::parse(*text, ec);
   auto bad = [&](std::string_view what) {
     return make_error(ErrorCode::invalid_argument, "complexity: '{}': {}", path.string(), what);
   };

@@ -8,6 +8,7 @@
 
 #include "backends/http_client.h"
 #include "backends/json_schema.h"
+#include "core/file.h"
 #include "workflow/run_sync.h"
 #include "workflow/template.h"
 
@@ -35,11 +36,13 @@ Result<std::shared_ptr<const ToolDef>> parse_tool(const std::string& name, const
   } else {
     tool->parameters = json::object{{"type", "object"}};
   }
-  if (tool->url.empty() == tool->builtin.empty()) return node.error("tool '{}': give exactly one of 'url' or 'builtin'", name);
+  if (tool->url.empty() == tool->builtin.empty())
+    return node.error("tool '{}': give exactly one of 'url' or 'builtin'", name);
   if (!tool->url.empty()) {
     bool allowed = false;
     for (const std::string& prefix : allow_urls) allowed = allowed || tool->url.starts_with(prefix);
-    if (!allowed) return node.child("url").error("tool '{}': URL '{}' is not under any of allow_urls", name, tool->url);
+    if (!allowed)
+      return node.child("url").error("tool '{}': URL '{}' is not under any of allow_urls", name, tool->url);
     auto endpoint = backends::HttpEndpoint::parse(tool->url);
     if (!endpoint.ok()) return node.child("url").error("{}", endpoint.error().message());
     tool->client = std::make_shared<backends::HttpClient>(std::move(*endpoint), 8);
@@ -49,17 +52,17 @@ Result<std::shared_ptr<const ToolDef>> parse_tool(const std::string& name, const
     OCCAM_ASSIGN_OR_RETURN(ConfigNode table, node.require("table"));
     OCCAM_ASSIGN_OR_RETURN(std::string file, table.as_string());
     std::filesystem::path path = base_dir / file;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return table.error("cannot read '{}'", path.string());
-    std::stringstream buffer;
-    buffer << in.rdbuf();
+    auto text = read_file(path);
+    if (!text.ok()) return table.error("{}", text.error().message());
     boost::system::error_code ec;
-    tool->table = json::parse(buffer.str(), ec);
-    if (ec || !tool->table.is_object()) return table.error("'{}' is not a JSON object keyed by the lookup key", path.string());
+    tool->table = json::parse(*text, ec);
+    if (ec || !tool->table.is_object())
+      return table.error("'{}' is not a JSON object keyed by the lookup key", path.string());
     OCCAM_ASSIGN_OR_RETURN(ConfigNode key, node.require("key"));
     OCCAM_ASSIGN_OR_RETURN(tool->key_argument, key.as_string());
   } else if (tool->builtin != "echo") {
-    return node.child("builtin").error("tool '{}': unknown builtin '{}' (known: lookup, echo)", name, tool->builtin);
+    return node.child("builtin").error("tool '{}': unknown builtin '{}' (known: lookup, echo)", name,
+                                       tool->builtin);
   }
   return std::shared_ptr<const ToolDef>(std::move(tool));
 }
@@ -69,7 +72,9 @@ namespace {
 Result<json::value> invoke_builtin(const ToolDef& tool, const json::value& arguments) {
   if (tool.builtin == "echo") return arguments;
   const json::value* key = arguments.as_object().if_contains(tool.key_argument);
-  if (key == nullptr) return make_error(ErrorCode::invalid_argument, "tool '{}': missing argument '{}'", tool.name, tool.key_argument);
+  if (key == nullptr)
+    return make_error(ErrorCode::invalid_argument, "tool '{}': missing argument '{}'", tool.name,
+                      tool.key_argument);
   std::string k = key->is_string() ? std::string(key->get_string()) : json::serialize(*key);
   const json::value* row = tool.table.as_object().if_contains(k);
   if (row == nullptr) return json::value(json::object{{"found", false}, {"key", k}});
@@ -100,7 +105,8 @@ backends::Task<Result<json::value>> invoke_http(const ToolDef& tool, std::string
   if (!st.ok()) co_return Error(st.error()).with_context(fmt::format("tool '{}' ({})", tool.name, tool.url));
   if (status < 200 || status >= 300) {
     co_return make_error(status >= 400 && status < 500 ? ErrorCode::invalid_argument : ErrorCode::unavailable,
-                         "tool '{}' ({}) answered {}: {}", tool.name, tool.url, status, answer.substr(0, 300));
+                         "tool '{}' ({}) answered {}: {}", tool.name, tool.url, status,
+                         answer.substr(0, 300));
   }
   boost::system::error_code ec;
   json::value v = json::parse(answer, ec);
@@ -110,9 +116,10 @@ backends::Task<Result<json::value>> invoke_http(const ToolDef& tool, std::string
 
 }  // namespace
 
-Result<json::value> invoke_tool(const ToolDef& tool, const json::value& arguments, const std::string& idempotency_key,
-                                boost::asio::io_context& io) {
-  if (!arguments.is_object()) return make_error(ErrorCode::invalid_argument, "tool '{}': arguments must be an object", tool.name);
+Result<json::value> invoke_tool(const ToolDef& tool, const json::value& arguments,
+                                const std::string& idempotency_key, boost::asio::io_context& io) {
+  if (!arguments.is_object())
+    return make_error(ErrorCode::invalid_argument, "tool '{}': arguments must be an object", tool.name);
   if (auto st = backends::validate_json(arguments, tool.parameters); !st.ok()) {
     return Error(st.error()).with_context(fmt::format("tool '{}': arguments", tool.name));
   }

@@ -10,6 +10,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "core/file.h"
 #include "router/router.h"
 
 namespace occam::router {
@@ -26,12 +27,10 @@ class JsonSchemaVerifier final : public Verifier {
       if (!file.empty()) {
         std::filesystem::path path = file;
         if (path.is_relative() && !context.base_dir.empty()) path = context.base_dir / path;
-        std::ifstream in(path, std::ios::binary);
-        if (!in) return node.child("schema_file").error("cannot open '{}'", path.string());
-        std::stringstream text;
-        text << in.rdbuf();
+        auto text = read_file(path);
+        if (!text.ok()) return node.child("schema_file").error("{}", text.error().message());
         boost::system::error_code ec;
-        v->schema_ = boost::json::parse(text.str(), ec);
+        v->schema_ = boost::json::parse(*text, ec);
         if (ec) return node.child("schema_file").error("'{}' is not JSON: {}", path.string(), ec.message());
         Status ok = backends::check_schema(v->schema_);
         if (!ok.ok()) return node.child("schema_file").error("{}", ok.error().message());
