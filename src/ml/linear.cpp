@@ -136,7 +136,8 @@ Result<LinearWeights> train_one_vs_rest(const Csr& x, std::span<const uint8_t> t
       }
       model* m = nullptr;
       {
-        PrivateRand rng(params.seed * 0x100000001B3ull + k);  // per output: same model whichever thread trains it
+        PrivateRand rng(params.seed * 0x100000001B3ull +
+                        k);  // per output: same model whichever thread trains it
         m = ::train(&prob, &param);
       }
       if (m == nullptr) {
@@ -179,7 +180,8 @@ extern "C" void srand(unsigned seed) noexcept {
 
 namespace occam::ml::internal {
 
-LinearWeights train_complement_nb(const Csr& x, std::span<const uint8_t> targets, uint32_t n_outputs, double alpha) {
+LinearWeights train_complement_nb(const Csr& x, std::span<const uint8_t> targets, uint32_t n_outputs,
+                                  double alpha) {
   // Complement naive Bayes (Rennie et al. 2003): the weight of feature j for class k is
   // -log θ(j | not k), θ estimated from the TF-IDF mass of every other class, smoothed by alpha.
   const size_t n = x.rows();
@@ -201,7 +203,8 @@ LinearWeights train_complement_nb(const Csr& x, std::span<const uint8_t> targets
   }
   std::vector<double> complement_sum(n_outputs, 0.0);
   for (size_t j = 0; j < d; ++j) {
-    for (uint32_t k = 0; k < n_outputs; ++k) complement_sum[k] += total[j] - per_class[j * n_outputs + k] + alpha;
+    for (uint32_t k = 0; k < n_outputs; ++k)
+      complement_sum[k] += total[j] - per_class[j * n_outputs + k] + alpha;
   }
   LinearWeights out;
   out.n_features = static_cast<uint32_t>(d);

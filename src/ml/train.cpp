@@ -2,8 +2,8 @@
 // (refit on train + carved validation).
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <unordered_map>
@@ -36,8 +36,10 @@ void carve_validation(const std::vector<const Example*>& pool, double fraction, 
   for (auto& [label, group] : by_label) {
     for (size_t i = group.size(); i > 1; --i) std::swap(group[i - 1], group[rng() % i]);
     size_t take = static_cast<size_t>(std::lround(fraction * static_cast<double>(group.size())));
-    if (group.size() >= 2) take = std::clamp<size_t>(take, 1, group.size() - 1);
-    else take = 0;
+    if (group.size() >= 2)
+      take = std::clamp<size_t>(take, 1, group.size() - 1);
+    else
+      take = 0;
     for (size_t i = 0; i < take; ++i) to_valid[group[i]] = true;
   }
   for (const Example* e : pool) (to_valid.count(e) ? out.valid : out.train).push_back(e);  // keep file order
@@ -109,8 +111,10 @@ std::vector<float> score_rows(const Model& model, const Csr& x, uint32_t k) {
       const size_t text_cols = model.featurizer.dimension();
       std::vector<SparseEntry> text;
       for (const SparseEntry& e : entries) {
-        if (e.index >= text_cols) numeric[e.index - text_cols] = e.value;
-        else text.push_back(e);
+        if (e.index >= text_cols)
+          numeric[e.index - text_cols] = e.value;
+        else
+          text.push_back(e);
       }
       model.scores(text, numeric, std::span<float>(logits.data() + i * k, k));
     } else {
@@ -143,19 +147,23 @@ OosInputs oos_inputs(std::span<const float> probs, std::span<const int> truth, u
   return in;
 }
 
-
 // With `automatic` the grids are shorter: training time stays within budget on 15k examples.
 // The SVM's C = 0.3 never won on validation (banking77 0.9005 vs 0.9015 at C = 1, clinc150 0.8935
 // vs 0.9094; measured with a since-removed own dual solver, same loss and tolerance as liblinear's)
 // and cost a fifth of clinc150's training, so automatic tries C = 1 only.
 std::vector<double> default_grid(ModelKind kind, bool automatic) {
   switch (kind) {
-    case ModelKind::svm: return automatic ? std::vector{1.0} : std::vector{0.1, 0.3, 1.0};
-    case ModelKind::logreg: return automatic ? std::vector{16.0} : std::vector{4.0, 16.0, 64.0};
-    case ModelKind::xgboost: return {0.0};
-    case ModelKind::nb: return {0.03, 0.1, 0.3};  // smoothing alpha
+    case ModelKind::svm:
+      return automatic ? std::vector{1.0} : std::vector{0.1, 0.3, 1.0};
+    case ModelKind::logreg:
+      return automatic ? std::vector{16.0} : std::vector{4.0, 16.0, 64.0};
+    case ModelKind::xgboost:
+      return {0.0};
+    case ModelKind::nb:
+      return {0.03, 0.1, 0.3};  // smoothing alpha
     case ModelKind::ensemble:
-    case ModelKind::automatic: break;
+    case ModelKind::automatic:
+      break;
   }
   return {1.0};
 }
@@ -245,8 +253,10 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
   model.numeric_fields = with_numeric ? data.numeric_fields : std::vector<std::string>{};
   model.oos_index = oos_index;
   model.featurizer = build_featurizer(split.train);
-  Featurized train = featurize(model.featurizer, split.train, label_index, k, model.numeric_fields, with_numeric);
-  Featurized val = featurize(model.featurizer, split.valid, label_index, k, model.numeric_fields, with_numeric);
+  Featurized train =
+      featurize(model.featurizer, split.train, label_index, k, model.numeric_fields, with_numeric);
+  Featurized val =
+      featurize(model.featurizer, split.valid, label_index, k, model.numeric_fields, with_numeric);
   // Validation rows whose label is unknown to training cannot be scored; leave them out.
   std::vector<size_t> val_rows;
   for (size_t i = 0; i < split.valid.size(); ++i) {
@@ -270,7 +280,9 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
     for (double c : custom ? options.c_grid : default_grid(family, automatic)) grid.push_back({family, c});
   }
   // Dual coordinate descent: much faster than the primal Newton solver on sparse text at these C.
-  auto solver_of = [](ModelKind kind) -> int { return kind == ModelKind::svm ? L2R_L2LOSS_SVC_DUAL : L2R_LR_DUAL; };
+  auto solver_of = [](ModelKind kind) -> int {
+    return kind == ModelKind::svm ? L2R_L2LOSS_SVC_DUAL : L2R_LR_DUAL;
+  };
   auto train_linear = [&](ModelKind kind, double c, const Featurized& f) -> Result<internal::LinearWeights> {
     if (kind == ModelKind::nb) return internal::train_complement_nb(f.x, f.targets, k, c);
     internal::LinearTrainParams params;
@@ -303,7 +315,8 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
       const float* z = logits.data() + r * k;
       correct += (std::max_element(z, z + k) - z) == val_truth[r];
     }
-    cand.accuracy = val_truth.empty() ? 0.0 : static_cast<double>(correct) / static_cast<double>(val_truth.size());
+    cand.accuracy =
+        val_truth.empty() ? 0.0 : static_cast<double>(correct) / static_cast<double>(val_truth.size());
     cand.score = cand.accuracy;
     // With an OOS class this is still plain accuracy (the OOS class counts as one more label):
     // choosing models by in-scope accuracy + recall at their own threshold favoured weak models
@@ -364,7 +377,8 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
         for (size_t i = 0; i < e.weights.weights.size(); ++i) {
           e.weights.weights[i] = sx * x.weights.weights[i] + sy * y.weights.weights[i];
         }
-        for (size_t i = 0; i < e.weights.bias.size(); ++i) e.weights.bias[i] = sx * x.weights.bias[i] + sy * y.weights.bias[i];
+        for (size_t i = 0; i < e.weights.bias.size(); ++i)
+          e.weights.bias[i] = sx * x.weights.bias[i] + sy * y.weights.bias[i];
         e.logits.resize(x.logits.size());
         for (size_t i = 0; i < e.logits.size(); ++i) e.logits[i] = sx * x.logits[i] + sy * y.logits[i];
         score(e);
@@ -469,7 +483,8 @@ Result<Classifier> Classifier::train(const Dataset& data, const TrainOptions& op
       report->description += fmt::format("{}(C={})", to_string(m.kind), m.c);
     }
     report->refit = refit;
-    report->train_examples = refit ? pool.size() + (split.carved ? 0 : split.valid.size()) : split.train.size();
+    report->train_examples =
+        refit ? pool.size() + (split.carved ? 0 : split.valid.size()) : split.train.size();
     report->validation_examples = split.valid.size();
     report->validation_carved = split.carved;
     report->features = model.featurizer.dimension();

@@ -50,13 +50,14 @@ struct Model {
   float temperature = 1.0f;  // multi-class: p = softmax(z / T)
   float platt_a = 1.0f;      // multi-label: p_k = sigmoid(a z_k + b)
   float platt_b = 0.0f;
-  float threshold = 0.0f;    // out of scope when the best in-scope probability is below it
-  LinearWeights linear;      // logreg, svm
-  std::string xgb_blob;      // xgboost: the booster as saved by XGBoosterSaveModelToBuffer (UBJSON)
+  float threshold = 0.0f;  // out of scope when the best in-scope probability is below it
+  LinearWeights linear;    // logreg, svm
+  std::string xgb_blob;    // xgboost: the booster as saved by XGBoosterSaveModelToBuffer (UBJSON)
   std::shared_ptr<XgbBooster> booster;
 
   // Raw scores (logits / margins) of `entries` + `numeric` into `out` (size labels.size()).
-  void scores(std::span<const SparseEntry> entries, std::span<const float> numeric, std::span<float> out) const;
+  void scores(std::span<const SparseEntry> entries, std::span<const float> numeric,
+              std::span<float> out) const;
   // Scores → probabilities with (calibrated) or without the fitted calibration.
   void to_probabilities(std::span<float> values, bool calibrated) const;
 };
@@ -79,7 +80,8 @@ Result<LinearWeights> train_one_vs_rest(const Csr& x, std::span<const uint8_t> t
                                         const LinearTrainParams& params);
 
 // Complement naive Bayes as a linear model (closed form; multi-class only).
-LinearWeights train_complement_nb(const Csr& x, std::span<const uint8_t> targets, uint32_t n_outputs, double alpha);
+LinearWeights train_complement_nb(const Csr& x, std::span<const uint8_t> targets, uint32_t n_outputs,
+                                  double alpha);
 
 // xgboost: multi:softprob (one label per example) on sparse features; early stopping on `valid`.
 struct XgbParams {
