@@ -56,8 +56,8 @@ enum class ResponseFormatKind { text, json_object, json_schema };
 
 struct ResponseFormat {
   ResponseFormatKind kind = ResponseFormatKind::text;
-  std::string name;            // json_schema.name
-  boost::json::value schema;   // json_schema.schema
+  std::string name;           // json_schema.name
+  boost::json::value schema;  // json_schema.schema
   bool strict = false;
 };
 
@@ -65,7 +65,7 @@ enum class RequestKind { chat, completion };
 
 struct GenerateRequest {
   RequestKind kind = RequestKind::chat;
-  std::string model;  // the model name as configured in occam (the client's `model`)
+  std::string model;              // the model name as configured in occam (the client's `model`)
   std::vector<Message> messages;  // chat
   std::string prompt;             // completion
   bool stream = false;
@@ -150,6 +150,7 @@ struct Delta {
   std::vector<ToolCallDelta> tool_calls;
   std::string finish_reason;  // set on the last delta of a choice
   std::vector<TokenLogprob> logprobs;
+  std::string route_header;  // a routed stream's first delta: the decision, sent as x-occam-route
 };
 
 // Receives deltas in order; an error (client gone) makes the backend stop and return that error.
@@ -249,15 +250,15 @@ struct BackendRegistration {
 
 }  // namespace occam::backends
 
-#define OCCAM_REGISTER_BACKEND(kind, factory, ...)                                   \
+#define OCCAM_REGISTER_BACKEND(kind, factory, ...)                                 \
   static ::occam::backends::BackendRegistration occam_backend_registration_##kind( \
       #kind, factory, std::vector<std::string>{__VA_ARGS__})
 
 // OCCAM_TRY for coroutines (co_return instead of return).
-#define OCCAM_CO_TRY(expr)                          \
-  do {                                              \
-    auto occam_co_try_result_ = (expr);             \
-    if (!occam_co_try_result_.ok()) {               \
+#define OCCAM_CO_TRY(expr)                               \
+  do {                                                   \
+    auto occam_co_try_result_ = (expr);                  \
+    if (!occam_co_try_result_.ok()) {                    \
       co_return std::move(occam_co_try_result_).error(); \
-    }                                               \
+    }                                                    \
   } while (false)

@@ -15,10 +15,14 @@ std::string_view str_or(const json::object& o, std::string_view key, std::string
 
 bool number_of(const json::value* v, double& out) {
   if (v == nullptr) return false;
-  if (v->is_double()) out = v->get_double();
-  else if (v->is_int64()) out = static_cast<double>(v->get_int64());
-  else if (v->is_uint64()) out = static_cast<double>(v->get_uint64());
-  else return false;
+  if (v->is_double())
+    out = v->get_double();
+  else if (v->is_int64())
+    out = static_cast<double>(v->get_int64());
+  else if (v->is_uint64())
+    out = static_cast<double>(v->get_uint64());
+  else
+    return false;
   return true;
 }
 
@@ -42,9 +46,10 @@ json::array write_logprobs_content(const std::vector<TokenLogprob>& tokens) {
   json::array content;
   for (const TokenLogprob& t : tokens) {
     json::array top;
-    for (const TopLogprob& alt : t.top) top.push_back(json::object{{"token", alt.token}, {"logprob", alt.logprob}});
-    content.push_back(json::object{{"token", t.token}, {"logprob", t.logprob}, {"bytes", nullptr},
-                                   {"top_logprobs", std::move(top)}});
+    for (const TopLogprob& alt : t.top)
+      top.push_back(json::object{{"token", alt.token}, {"logprob", alt.logprob}});
+    content.push_back(json::object{
+        {"token", t.token}, {"logprob", t.logprob}, {"bytes", nullptr}, {"top_logprobs", std::move(top)}});
   }
   return content;
 }
@@ -59,8 +64,10 @@ json::object write_completion_logprobs(const std::vector<TokenLogprob>& tokens) 
     for (const TopLogprob& alt : t.top) top[alt.token] = alt.logprob;
     tops.push_back(std::move(top));
   }
-  return json::object{{"tokens", std::move(toks)}, {"token_logprobs", std::move(lps)},
-                      {"top_logprobs", std::move(tops)}, {"text_offset", json::array()}};
+  return json::object{{"tokens", std::move(toks)},
+                      {"token_logprobs", std::move(lps)},
+                      {"top_logprobs", std::move(tops)},
+                      {"text_offset", json::array()}};
 }
 
 void read_logprobs(const json::value* lp, RequestKind kind, std::vector<TokenLogprob>& out) {
@@ -128,15 +135,19 @@ std::string write_generate_request(const GenerateRequest& r, std::string_view up
     json::array messages;
     for (const Message& m : r.messages) {
       json::object msg{{"role", m.role}};
-      if (m.content_null) msg["content"] = nullptr;
-      else msg["content"] = m.content;
+      if (m.content_null)
+        msg["content"] = nullptr;
+      else
+        msg["content"] = m.content;
       if (!m.name.empty()) msg["name"] = m.name;
       if (!m.tool_call_id.empty()) msg["tool_call_id"] = m.tool_call_id;
       if (!m.tool_calls.empty()) {
         json::array calls;
         for (const ToolCall& c : m.tool_calls) {
-          calls.push_back(json::object{{"id", c.id}, {"type", "function"},
-                                       {"function", json::object{{"name", c.name}, {"arguments", c.arguments}}}});
+          calls.push_back(
+              json::object{{"id", c.id},
+                           {"type", "function"},
+                           {"function", json::object{{"name", c.name}, {"arguments", c.arguments}}}});
         }
         msg["tool_calls"] = std::move(calls);
       }
@@ -189,11 +200,17 @@ std::string write_generate_request(const GenerateRequest& r, std::string_view up
     }
     o["tools"] = std::move(tools);
     switch (r.tool_choice) {
-      case ToolChoice::automatic: break;
-      case ToolChoice::none: o["tool_choice"] = "none"; break;
-      case ToolChoice::required: o["tool_choice"] = "required"; break;
+      case ToolChoice::automatic:
+        break;
+      case ToolChoice::none:
+        o["tool_choice"] = "none";
+        break;
+      case ToolChoice::required:
+        o["tool_choice"] = "required";
+        break;
       case ToolChoice::function:
-        o["tool_choice"] = json::object{{"type", "function"}, {"function", json::object{{"name", r.tool_choice_name}}}};
+        o["tool_choice"] =
+            json::object{{"type", "function"}, {"function", json::object{{"name", r.tool_choice_name}}}};
         break;
     }
     if (r.parallel_tool_calls) o["parallel_tool_calls"] = *r.parallel_tool_calls;
@@ -231,7 +248,8 @@ Result<GenerateResult> read_generate_result(std::string_view body, RequestKind k
     choice.finish_reason = str_or(c, "finish_reason", "stop");
     if (kind == RequestKind::chat) {
       const json::value* msg = c.if_contains("message");
-      if (msg == nullptr || !msg->is_object()) return garbage(fmt::format("choices[{}] has no message", position));
+      if (msg == nullptr || !msg->is_object())
+        return garbage(fmt::format("choices[{}] has no message", position));
       const json::value* content = msg->get_object().if_contains("content");
       if (content == nullptr || content->is_null()) {
         choice.content_null = true;
@@ -243,7 +261,8 @@ Result<GenerateResult> read_generate_result(std::string_view body, RequestKind k
       OCCAM_TRY(read_tool_calls(msg->get_object().if_contains("tool_calls"), choice.tool_calls));
     } else {
       const json::value* text = c.if_contains("text");
-      if (text == nullptr || !text->is_string()) return garbage(fmt::format("choices[{}] has no text", position));
+      if (text == nullptr || !text->is_string())
+        return garbage(fmt::format("choices[{}] has no text", position));
       choice.text = text->get_string();
     }
     if (const json::value* lp = c.if_contains("logprobs"); lp != nullptr && !lp->is_null()) {
@@ -260,7 +279,8 @@ Result<GenerateResult> read_generate_result(std::string_view body, RequestKind k
   return result;
 }
 
-Status read_generate_chunk(std::string_view data, RequestKind kind, std::vector<Delta>& deltas, Usage* usage) {
+Status read_generate_chunk(std::string_view data, RequestKind kind, std::vector<Delta>& deltas,
+                           Usage* usage) {
   OCCAM_ASSIGN_OR_RETURN(json::value v, parse_body(data));
   if (!v.is_object()) return garbage("stream chunk is not a JSON object");
   const json::object& o = v.get_object();
@@ -321,7 +341,8 @@ Result<EmbeddingResult> read_embedding_result(std::string_view body) {
   for (const json::value& item : data->get_array()) {
     if (!item.is_object()) return garbage("data item is not an object");
     int64_t index = int_or(item.get_object(), "index", -1);
-    if (index < 0 || index >= static_cast<int64_t>(result.vectors.size())) return garbage("bad embedding index");
+    if (index < 0 || index >= static_cast<int64_t>(result.vectors.size()))
+      return garbage("bad embedding index");
     const json::value* e = item.get_object().if_contains("embedding");
     if (e == nullptr || !e->is_array()) return garbage("embedding is not an array of numbers");
     std::vector<float>& out = result.vectors[static_cast<std::size_t>(index)];
@@ -331,7 +352,8 @@ Result<EmbeddingResult> read_embedding_result(std::string_view body) {
       out.push_back(static_cast<float>(d));
     }
   }
-  if (const json::value* usage = v.get_object().if_contains("usage"); usage != nullptr && usage->is_object()) {
+  if (const json::value* usage = v.get_object().if_contains("usage");
+      usage != nullptr && usage->is_object()) {
     result.usage.prompt_tokens = int_or(usage->get_object(), "prompt_tokens", 0);
   }
   return result;
@@ -359,36 +381,45 @@ std::string write_generate_result(const GenerateResult& result, RequestKind kind
     json::object choice{{"index", c.index}};
     if (kind == RequestKind::chat) {
       json::object message{{"role", "assistant"}};
-      if (c.content_null) message["content"] = nullptr;
-      else message["content"] = c.text;
+      if (c.content_null)
+        message["content"] = nullptr;
+      else
+        message["content"] = c.text;
       if (!c.tool_calls.empty()) {
         json::array calls;
         for (const ToolCall& t : c.tool_calls) {
-          calls.push_back(json::object{{"id", t.id}, {"type", "function"},
-                                       {"function", json::object{{"name", t.name}, {"arguments", t.arguments}}}});
+          calls.push_back(
+              json::object{{"id", t.id},
+                           {"type", "function"},
+                           {"function", json::object{{"name", t.name}, {"arguments", t.arguments}}}});
         }
         message["tool_calls"] = std::move(calls);
       }
       message["refusal"] = nullptr;
       choice["message"] = std::move(message);
-      if (result.has_logprobs) choice["logprobs"] = json::object{{"content", write_logprobs_content(c.logprobs)}};
-      else choice["logprobs"] = nullptr;
+      if (result.has_logprobs)
+        choice["logprobs"] = json::object{{"content", write_logprobs_content(c.logprobs)}};
+      else
+        choice["logprobs"] = nullptr;
     } else {
       choice["text"] = c.text;
-      if (result.has_logprobs) choice["logprobs"] = write_completion_logprobs(c.logprobs);
-      else choice["logprobs"] = nullptr;
+      if (result.has_logprobs)
+        choice["logprobs"] = write_completion_logprobs(c.logprobs);
+      else
+        choice["logprobs"] = nullptr;
     }
     choice["finish_reason"] = c.finish_reason.empty() ? "stop" : c.finish_reason;
     choices.push_back(std::move(choice));
   }
-  json::object o{{"id", result.id},
-                 {"object", kind == RequestKind::chat ? "chat.completion" : "text_completion"},
-                 {"created", result.created},
-                 {"model", model},
-                 {"choices", std::move(choices)},
-                 {"usage", json::object{{"prompt_tokens", result.usage.prompt_tokens},
-                                        {"completion_tokens", result.usage.completion_tokens},
-                                        {"total_tokens", result.usage.prompt_tokens + result.usage.completion_tokens}}}};
+  json::object o{
+      {"id", result.id},
+      {"object", kind == RequestKind::chat ? "chat.completion" : "text_completion"},
+      {"created", result.created},
+      {"model", model},
+      {"choices", std::move(choices)},
+      {"usage", json::object{{"prompt_tokens", result.usage.prompt_tokens},
+                             {"completion_tokens", result.usage.completion_tokens},
+                             {"total_tokens", result.usage.prompt_tokens + result.usage.completion_tokens}}}};
   return json::serialize(o);
 }
 
@@ -417,15 +448,21 @@ std::string write_generate_chunk(const Delta& d, RequestKind kind, std::string_v
       delta["tool_calls"] = std::move(calls);
     }
     choice["delta"] = std::move(delta);
-    if (!d.logprobs.empty()) choice["logprobs"] = json::object{{"content", write_logprobs_content(d.logprobs)}};
-    else choice["logprobs"] = nullptr;
+    if (!d.logprobs.empty())
+      choice["logprobs"] = json::object{{"content", write_logprobs_content(d.logprobs)}};
+    else
+      choice["logprobs"] = nullptr;
   } else {
     choice["text"] = d.content;
-    if (!d.logprobs.empty()) choice["logprobs"] = write_completion_logprobs(d.logprobs);
-    else choice["logprobs"] = nullptr;
+    if (!d.logprobs.empty())
+      choice["logprobs"] = write_completion_logprobs(d.logprobs);
+    else
+      choice["logprobs"] = nullptr;
   }
-  if (d.finish_reason.empty()) choice["finish_reason"] = nullptr;
-  else choice["finish_reason"] = d.finish_reason;
+  if (d.finish_reason.empty())
+    choice["finish_reason"] = nullptr;
+  else
+    choice["finish_reason"] = d.finish_reason;
   json::object o{{"id", id},
                  {"object", kind == RequestKind::chat ? "chat.completion.chunk" : "text_completion"},
                  {"created", created},
@@ -434,16 +471,31 @@ std::string write_generate_chunk(const Delta& d, RequestKind kind, std::string_v
   return json::serialize(o);
 }
 
+namespace {
+// A chunk without choices (usage, trace): the fields every chunk has.
+json::object choiceless_chunk(RequestKind kind, std::string_view id, int64_t created,
+                              std::string_view model) {
+  return json::object{{"id", id},
+                      {"object", kind == RequestKind::chat ? "chat.completion.chunk" : "text_completion"},
+                      {"created", created},
+                      {"model", model},
+                      {"choices", json::array()}};
+}
+}  // namespace
+
 std::string write_usage_chunk(const Usage& usage, RequestKind kind, std::string_view id, int64_t created,
                               std::string_view model) {
-  json::object o{{"id", id},
-                 {"object", kind == RequestKind::chat ? "chat.completion.chunk" : "text_completion"},
-                 {"created", created},
-                 {"model", model},
-                 {"choices", json::array()},
-                 {"usage", json::object{{"prompt_tokens", usage.prompt_tokens},
-                                        {"completion_tokens", usage.completion_tokens},
-                                        {"total_tokens", usage.prompt_tokens + usage.completion_tokens}}}};
+  json::object o = choiceless_chunk(kind, id, created, model);
+  o["usage"] = json::object{{"prompt_tokens", usage.prompt_tokens},
+                            {"completion_tokens", usage.completion_tokens},
+                            {"total_tokens", usage.prompt_tokens + usage.completion_tokens}};
+  return json::serialize(o);
+}
+
+std::string write_trace_chunk(const json::object& occam, RequestKind kind, std::string_view id,
+                              int64_t created, std::string_view model) {
+  json::object o = choiceless_chunk(kind, id, created, model);
+  o["occam"] = occam;
   return json::serialize(o);
 }
 
@@ -474,7 +526,8 @@ std::string write_embedding_result(const EmbeddingResult& result, std::string_vi
     json::object item{{"object", "embedding"}, {"index", i}};
     if (base64) {
       // float32 little-endian, which is the host order on every machine occam builds for (x86-64).
-      item["embedding"] = base64_encode(reinterpret_cast<const unsigned char*>(vec.data()), vec.size() * sizeof(float));
+      item["embedding"] =
+          base64_encode(reinterpret_cast<const unsigned char*>(vec.data()), vec.size() * sizeof(float));
     } else {
       json::array values;
       values.reserve(vec.size());
@@ -494,10 +547,14 @@ std::string write_embedding_result(const EmbeddingResult& result, std::string_vi
 std::string write_error(std::string_view message, std::string_view type, std::string_view param,
                         std::string_view code) {
   json::object err{{"message", message}, {"type", type}};
-  if (param.empty()) err["param"] = nullptr;
-  else err["param"] = param;
-  if (code.empty()) err["code"] = nullptr;
-  else err["code"] = code;
+  if (param.empty())
+    err["param"] = nullptr;
+  else
+    err["param"] = param;
+  if (code.empty())
+    err["code"] = nullptr;
+  else
+    err["code"] = code;
   return json::serialize(json::object{{"error", std::move(err)}});
 }
 
@@ -517,7 +574,8 @@ void DeltaAccumulator::add(const Delta& d) {
   c.text += d.content;
   for (const ToolCallDelta& t : d.tool_calls) {
     if (t.index < 0 || t.index > 1024) continue;  // a hostile index must not allocate
-    if (static_cast<std::size_t>(t.index) >= c.tool_calls.size()) c.tool_calls.resize(static_cast<std::size_t>(t.index) + 1);
+    if (static_cast<std::size_t>(t.index) >= c.tool_calls.size())
+      c.tool_calls.resize(static_cast<std::size_t>(t.index) + 1);
     ToolCall& call = c.tool_calls[static_cast<std::size_t>(t.index)];
     if (!t.id.empty()) call.id = t.id;
     if (!t.name.empty()) call.name += t.name;

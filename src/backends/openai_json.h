@@ -15,7 +15,8 @@ namespace occam::backends {
 
 // ---- requests (occam -> upstream) ----
 // `upstream_model` replaces the model name; `stream` sets stream (and stream_options.include_usage).
-std::string write_generate_request(const GenerateRequest& request, std::string_view upstream_model, bool stream);
+std::string write_generate_request(const GenerateRequest& request, std::string_view upstream_model,
+                                   bool stream);
 std::string write_embedding_request(const EmbeddingRequest& request, std::string_view upstream_model);
 
 // ---- answers (upstream -> occam) ----
@@ -36,6 +37,9 @@ std::string write_generate_chunk(const Delta& delta, RequestKind kind, std::stri
 // The final usage-only chunk sent when stream_options.include_usage is set.
 std::string write_usage_chunk(const Usage& usage, RequestKind kind, std::string_view id, int64_t created,
                               std::string_view model);
+// The chunk sent before [DONE] on a routed stream: no choices, the decision trace as `occam`.
+std::string write_trace_chunk(const boost::json::object& occam, RequestKind kind, std::string_view id,
+                              int64_t created, std::string_view model);
 // `base64`: little-endian float32 vectors encoded in base64, as OpenAI's encoding_format=base64.
 std::string write_embedding_result(const EmbeddingResult& result, std::string_view model, bool base64);
 

@@ -432,6 +432,20 @@ Task<Result<RouteAnswer>> Router::generate(std::string_view route_name,
   auto plan_result = decide(route_name, request, trace);
   if (!plan_result.ok()) co_return std::move(plan_result).error();
   Plan plan = std::move(plan_result).value();
+  // A streamed answer starts before the attempts are known: its first delta carries the decision, which the
+  // gateway sends as the x-occam-route header (the full trace follows in the stream's last chunk).
+  backends::DeltaSink announcing_sink;
+  if (sink != nullptr) {
+    announcing_sink = [sink, header = trace_decision_header(trace),
+                       first = true](const backends::Delta& delta) mutable -> Task<Status> {
+      if (!first) co_return co_await (*sink)(delta);
+      first = false;
+      backends::Delta announced = delta;
+      announced.route_header = header;
+      co_return co_await (*sink)(announced);
+    };
+    sink = &announcing_sink;
+  }
 
   std::optional<Error> failure;
   if (plan.refused) {

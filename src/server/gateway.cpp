@@ -5,10 +5,10 @@
 #include <random>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -95,7 +95,9 @@ struct SlotRelease {
   Metrics& metrics;
 };
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 std::string random_id(std::string_view prefix) {
   thread_local std::mt19937_64 rng(std::random_device{}());
@@ -103,13 +105,15 @@ std::string random_id(std::string_view prefix) {
 }
 
 int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // Can this backend answer this request as asked? (Never answer a constrained request unconstrained.)
 Status can_honour(const backends::Capabilities& caps, const GenerateRequest& r, std::string_view model) {
   if (caps.classify && !caps.chat && !caps.completion) {
-    return make_error(ErrorCode::invalid_argument, "model: '{}' is a classifier: use POST /v1/classify", model);
+    return make_error(ErrorCode::invalid_argument, "model: '{}' is a classifier: use POST /v1/classify",
+                      model);
   }
   if (r.kind == RequestKind::chat && !caps.chat) {
     return make_error(ErrorCode::invalid_argument, "model: '{}' does not serve chat completions", model);
@@ -117,20 +121,25 @@ Status can_honour(const backends::Capabilities& caps, const GenerateRequest& r, 
   if (r.kind == RequestKind::completion && !caps.completion) {
     return make_error(ErrorCode::invalid_argument, "model: '{}' does not serve completions", model);
   }
-  if (r.stream && !caps.streaming) return make_error(ErrorCode::invalid_argument, "stream: '{}' cannot stream", model);
-  if (r.n > caps.max_n) return make_error(ErrorCode::invalid_argument, "n: '{}' allows at most {}", model, caps.max_n);
+  if (r.stream && !caps.streaming)
+    return make_error(ErrorCode::invalid_argument, "stream: '{}' cannot stream", model);
+  if (r.n > caps.max_n)
+    return make_error(ErrorCode::invalid_argument, "n: '{}' allows at most {}", model, caps.max_n);
   if (r.response_format.kind == backends::ResponseFormatKind::json_schema && !caps.json_schema) {
     return make_error(ErrorCode::invalid_argument,
                       "response_format: model '{}' cannot honour a json_schema response format", model);
   }
-  if (r.response_format.kind == backends::ResponseFormatKind::json_object && !caps.json_object && !caps.json_schema) {
-    return make_error(ErrorCode::invalid_argument, "response_format: model '{}' cannot honour json_object", model);
+  if (r.response_format.kind == backends::ResponseFormatKind::json_object && !caps.json_object &&
+      !caps.json_schema) {
+    return make_error(ErrorCode::invalid_argument, "response_format: model '{}' cannot honour json_object",
+                      model);
   }
   if (!r.tools.empty() && r.tool_choice != backends::ToolChoice::none && !caps.tools) {
     return make_error(ErrorCode::invalid_argument, "tools: model '{}' cannot call tools", model);
   }
   if (r.logprobs && !caps.logprobs) {
-    return make_error(ErrorCode::invalid_argument, "logprobs: model '{}' cannot return log-probabilities", model);
+    return make_error(ErrorCode::invalid_argument, "logprobs: model '{}' cannot return log-probabilities",
+                      model);
   }
   return ok_status();
 }
@@ -140,11 +149,15 @@ Status check_answer(const GenerateRequest& r, const std::vector<backends::Choice
   for (const backends::Choice& c : choices) {
     bool called = !c.tool_calls.empty();
     if (called && r.tools.empty()) {
-      return make_error(ErrorCode::unavailable, "answer: choices[{}] calls a tool but the request has none", c.index);
+      return make_error(ErrorCode::unavailable, "answer: choices[{}] calls a tool but the request has none",
+                        c.index);
     }
-    if (!called && (r.tool_choice == backends::ToolChoice::required || r.tool_choice == backends::ToolChoice::function) &&
+    if (!called &&
+        (r.tool_choice == backends::ToolChoice::required ||
+         r.tool_choice == backends::ToolChoice::function) &&
         c.finish_reason != "length") {
-      return make_error(ErrorCode::unavailable, "answer: choices[{}] does not call the required tool", c.index);
+      return make_error(ErrorCode::unavailable, "answer: choices[{}] does not call the required tool",
+                        c.index);
     }
     for (std::size_t i = 0; i < c.tool_calls.size(); ++i) {
       const backends::ToolCall& call = c.tool_calls[i];
@@ -153,24 +166,27 @@ Status check_answer(const GenerateRequest& r, const std::vector<backends::Choice
         if (t.name == call.name) tool = &t;
       }
       if (tool == nullptr) {
-        return make_error(ErrorCode::unavailable, "answer: choices[{}].tool_calls[{}] calls unknown tool '{}'", c.index,
-                          i, call.name);
+        return make_error(ErrorCode::unavailable,
+                          "answer: choices[{}].tool_calls[{}] calls unknown tool '{}'", c.index, i,
+                          call.name);
       }
       if (r.tool_choice == backends::ToolChoice::function && call.name != r.tool_choice_name) {
-        return make_error(ErrorCode::unavailable, "answer: choices[{}] calls '{}' instead of '{}'", c.index, call.name,
-                          r.tool_choice_name);
+        return make_error(ErrorCode::unavailable, "answer: choices[{}] calls '{}' instead of '{}'", c.index,
+                          call.name, r.tool_choice_name);
       }
       boost::system::error_code ec;
       json::value args = json::parse(call.arguments, ec);
       if (ec || !args.is_object()) {
-        return make_error(ErrorCode::unavailable, "answer: choices[{}].tool_calls[{}].function.arguments is not a JSON object",
+        return make_error(ErrorCode::unavailable,
+                          "answer: choices[{}].tool_calls[{}].function.arguments is not a JSON object",
                           c.index, i);
       }
       if (!tool->parameters.is_null()) {
         Status valid = backends::validate_json(args, tool->parameters);
         if (!valid.ok()) {
-          return make_error(ErrorCode::unavailable, "answer: choices[{}].tool_calls[{}] arguments do not match the tool: {}",
-                            c.index, i, valid.error().message());
+          return make_error(ErrorCode::unavailable,
+                            "answer: choices[{}].tool_calls[{}] arguments do not match the tool: {}", c.index,
+                            i, valid.error().message());
         }
       }
     }
@@ -179,13 +195,15 @@ Status check_answer(const GenerateRequest& r, const std::vector<backends::Choice
     boost::system::error_code ec;
     json::value v = json::parse(c.text, ec);
     if (ec || !v.is_object()) {
-      return make_error(ErrorCode::unavailable, "answer: choices[{}].message.content is not a JSON object", c.index);
+      return make_error(ErrorCode::unavailable, "answer: choices[{}].message.content is not a JSON object",
+                        c.index);
     }
     if (r.response_format.kind == backends::ResponseFormatKind::json_schema) {
       Status valid = backends::validate_json(v, r.response_format.schema);
       if (!valid.ok()) {
-        return make_error(ErrorCode::unavailable, "answer: choices[{}] does not match the response_format schema: {}",
-                          c.index, valid.error().message());
+        return make_error(ErrorCode::unavailable,
+                          "answer: choices[{}] does not match the response_format schema: {}", c.index,
+                          valid.error().message());
       }
     }
   }
@@ -193,36 +211,54 @@ Status check_answer(const GenerateRequest& r, const std::vector<backends::Choice
 }
 
 bool may_fall_back(ErrorCode code) {
-  return code == ErrorCode::unavailable || code == ErrorCode::timeout || code == ErrorCode::resource_exhausted;
+  return code == ErrorCode::unavailable || code == ErrorCode::timeout ||
+         code == ErrorCode::resource_exhausted;
 }
 
 std::string_view error_code_name(ErrorCode code) {
   switch (code) {
-    case ErrorCode::invalid_argument: return "invalid_request";
-    case ErrorCode::not_found: return "model_not_found";
-    case ErrorCode::permission_denied: return "invalid_api_key";
-    case ErrorCode::resource_exhausted: return "overloaded";
-    case ErrorCode::unavailable: return "upstream_error";
-    case ErrorCode::timeout: return "upstream_timeout";
-    case ErrorCode::unsupported: return "unsupported";
-    default: return "internal_error";
+    case ErrorCode::invalid_argument:
+      return "invalid_request";
+    case ErrorCode::not_found:
+      return "model_not_found";
+    case ErrorCode::permission_denied:
+      return "invalid_api_key";
+    case ErrorCode::resource_exhausted:
+      return "overloaded";
+    case ErrorCode::unavailable:
+      return "upstream_error";
+    case ErrorCode::timeout:
+      return "upstream_timeout";
+    case ErrorCode::unsupported:
+      return "unsupported";
+    default:
+      return "internal_error";
   }
 }
 
-std::string overhead_ms(double seconds) { return fmt::format("{:.3f}", seconds * 1000.0); }
+std::string overhead_ms(double seconds) {
+  return fmt::format("{:.3f}", seconds * 1000.0);
+}
 
 }  // namespace
 
 std::pair<int, std::string_view> http_status_for(ErrorCode code) {
   switch (code) {
     case ErrorCode::invalid_argument:
-    case ErrorCode::unsupported: return {400, "invalid_request_error"};
-    case ErrorCode::not_found: return {404, "invalid_request_error"};
-    case ErrorCode::permission_denied: return {401, "authentication_error"};
-    case ErrorCode::resource_exhausted: return {429, "rate_limit_error"};
-    case ErrorCode::unavailable: return {502, "upstream_error"};
-    case ErrorCode::timeout: return {504, "timeout_error"};
-    default: return {500, "server_error"};
+    case ErrorCode::unsupported:
+      return {400, "invalid_request_error"};
+    case ErrorCode::not_found:
+      return {404, "invalid_request_error"};
+    case ErrorCode::permission_denied:
+      return {401, "authentication_error"};
+    case ErrorCode::resource_exhausted:
+      return {429, "rate_limit_error"};
+    case ErrorCode::unavailable:
+      return {502, "upstream_error"};
+    case ErrorCode::timeout:
+      return {504, "timeout_error"};
+    default:
+      return {500, "server_error"};
   }
 }
 
@@ -257,8 +293,8 @@ const Gateway::Model* Gateway::find_model(std::string_view name) const {
   return nullptr;
 }
 
-HttpReply Gateway::error_reply(int status, std::string_view message, std::string_view type, std::string_view code,
-                               std::string_view param) {
+HttpReply Gateway::error_reply(int status, std::string_view message, std::string_view type,
+                               std::string_view code, std::string_view param) {
   HttpReply reply;
   reply.status = status;
   reply.body = backends::write_error(message, type, param, code);
@@ -279,8 +315,8 @@ std::optional<HttpReply> Gateway::authorize(std::string_view authorization, cons
   if (authorization.size() <= kBearer.size() || authorization.substr(0, kBearer.size()) != kBearer) {
     HttpReply reply;
     reply.status = 401;
-    reply.body = backends::write_error("missing API key: send 'Authorization: Bearer <key>'", "authentication_error",
-                                       "", "invalid_api_key");
+    reply.body = backends::write_error("missing API key: send 'Authorization: Bearer <key>'",
+                                       "authentication_error", "", "invalid_api_key");
     return reply;
   }
   std::string_view token = authorization.substr(kBearer.size());
@@ -324,19 +360,26 @@ Task<std::optional<HttpReply>> Gateway::handle(const HttpRequestView& request, S
     if (draining_) co_return simple(503, "application/json", R"({"status":"draining"})");
     co_return simple(200, "application/json", R"({"status":"ready"})");
   }
-  if (path == "/metrics") co_return simple(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render());
+  if (path == "/metrics")
+    co_return simple(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render());
 
   std::string_view endpoint;
   bool post = request.method == "POST";
-  if (path == "/v1/chat/completions") endpoint = "chat";
-  else if (path == "/v1/completions") endpoint = "completions";
-  else if (path == "/v1/embeddings") endpoint = "embeddings";
-  else if (path == "/v1/models" || path.starts_with("/v1/models/")) endpoint = "models";
-  else if (path == "/v1/classify") endpoint = "classify";
-  else if (path.starts_with("/v1/workflows/")) endpoint = "workflows";
+  if (path == "/v1/chat/completions")
+    endpoint = "chat";
+  else if (path == "/v1/completions")
+    endpoint = "completions";
+  else if (path == "/v1/embeddings")
+    endpoint = "embeddings";
+  else if (path == "/v1/models" || path.starts_with("/v1/models/"))
+    endpoint = "models";
+  else if (path == "/v1/classify")
+    endpoint = "classify";
+  else if (path.starts_with("/v1/workflows/"))
+    endpoint = "workflows";
   if (endpoint.empty()) {
-    HttpReply reply = error_reply(404, fmt::format("unknown endpoint {} {}", request.method, path), "invalid_request_error",
-                                  "unknown_url");
+    HttpReply reply = error_reply(404, fmt::format("unknown endpoint {} {}", request.method, path),
+                                  "invalid_request_error", "unknown_url");
     metrics_.observe_request("other", "", 404, seconds_since(started), seconds_since(started));
     reply.headers.emplace_back("x-occam-overhead-ms", overhead_ms(seconds_since(started)));
     co_return reply;
@@ -368,8 +411,8 @@ Task<std::optional<HttpReply>> Gateway::handle(const HttpRequestView& request, S
   if (endpoint == "embeddings") co_return co_await handle_embeddings(request, key, started);
   if (endpoint == "classify") co_return co_await handle_classify(request, key, started);
   if (endpoint == "workflows") co_return co_await handle_workflows(request, path, key, started);
-  co_return co_await handle_generate(request, writer, endpoint == "chat" ? RequestKind::chat : RequestKind::completion,
-                                     key, started);
+  co_return co_await handle_generate(
+      request, writer, endpoint == "chat" ? RequestKind::chat : RequestKind::completion, key, started);
 }
 
 HttpReply Gateway::handle_models(const ApiKey* key, std::string_view one) const {
@@ -381,8 +424,9 @@ HttpReply Gateway::handle_models(const ApiKey* key, std::string_view one) const 
     const Model* m = find_model(one);
     if (m == nullptr || !key_allows(key, m->name)) {
       reply.status = 404;
-      reply.body = backends::write_error(fmt::format("model '{}' does not exist or you do not have access to it", one),
-                                         "invalid_request_error", "model", "model_not_found");
+      reply.body =
+          backends::write_error(fmt::format("model '{}' does not exist or you do not have access to it", one),
+                                "invalid_request_error", "model", "model_not_found");
       return reply;
     }
     reply.body = json::serialize(describe(*m));
@@ -397,7 +441,8 @@ HttpReply Gateway::handle_models(const ApiKey* key, std::string_view one) const 
 }
 
 Task<std::optional<HttpReply>> Gateway::handle_generate(const HttpRequestView& http, StreamWriter& writer,
-                                                        RequestKind kind, const ApiKey* key, Clock::time_point started) {
+                                                        RequestKind kind, const ApiKey* key,
+                                                        Clock::time_point started) {
   std::string_view endpoint = kind == RequestKind::chat ? "chat" : "completions";
   double backend_seconds = 0;
   std::string label;  // model label for metrics: only configured names, never arbitrary client strings
@@ -409,14 +454,16 @@ Task<std::optional<HttpReply>> Gateway::handle_generate(const HttpRequestView& h
     return std::optional<HttpReply>(std::move(reply));
   };
 
-  auto parsed = kind == RequestKind::chat ? parse_chat_request(http.body) : parse_completion_request(http.body);
+  auto parsed =
+      kind == RequestKind::chat ? parse_chat_request(http.body) : parse_completion_request(http.body);
   if (!parsed) co_return finish(error_for(parsed.error(), ""));
   GenerateRequest request = std::move(*parsed);
   const Model* model = find_model(request.model);
   if (model == nullptr || !key_allows(key, request.model)) {
     metrics_.add_error("", "model_not_found");
-    co_return finish(error_reply(404, fmt::format("model '{}' does not exist or you do not have access to it", request.model),
-                                 "invalid_request_error", "model_not_found", "model"));
+    co_return finish(error_reply(
+        404, fmt::format("model '{}' does not exist or you do not have access to it", request.model),
+        "invalid_request_error", "model_not_found", "model"));
   }
   label = model->name;
   if (Status st = can_honour(model->backend->capabilities(), request, model->name); !st.ok()) {
@@ -445,13 +492,14 @@ Task<std::optional<HttpReply>> Gateway::handle_generate(const HttpRequestView& h
     if (!begun) {
       double in_backend = backend_seconds + std::chrono::duration<double>(t0 - call_started).count();
       double overhead = std::max(0.0, seconds_since(started) - in_backend);
-      std::vector<std::pair<std::string, std::string>> headers = {{"x-occam-overhead-ms", overhead_ms(overhead)},
-                                                                  {"x-occam-model", current->name}};
+      std::vector<std::pair<std::string, std::string>> headers = {
+          {"x-occam-overhead-ms", overhead_ms(overhead)}, {"x-occam-model", current->name}};
+      if (!delta.route_header.empty()) headers.emplace_back("x-occam-route", delta.route_header);
       begun = true;
       OCCAM_CO_TRY(co_await writer.begin(headers));
     }
-    Status st = co_await writer.write(backends::sse_frame(
-        backends::write_generate_chunk(delta, kind, id, created, current->name)));
+    Status st = co_await writer.write(
+        backends::sse_frame(backends::write_generate_chunk(delta, kind, id, created, current->name)));
     sink_seconds += seconds_since(t0);
     co_return st;
   };
@@ -469,7 +517,8 @@ Task<std::optional<HttpReply>> Gateway::handle_generate(const HttpRequestView& h
       backend_seconds += std::max(0.0, seconds_since(call_started) - sink_seconds);
       if (result.ok()) {
         if (Status valid = check_answer(request, result->choices); !valid.ok()) {
-          result = Result<GenerateResult>(std::move(valid).error().with_context(fmt::format("model '{}'", current->name)));
+          result = Result<GenerateResult>(
+              std::move(valid).error().with_context(fmt::format("model '{}'", current->name)));
         }
       }
       bool failed = !result.ok();
@@ -484,8 +533,9 @@ Task<std::optional<HttpReply>> Gateway::handle_generate(const HttpRequestView& h
     current = next;
   }
   if (!outcome) {
-    co_return finish(error_for(make_error(ErrorCode::unavailable, "no model in the fallback chain of '{}' can answer",
-                                          model->name), label));
+    co_return finish(error_for(
+        make_error(ErrorCode::unavailable, "no model in the fallback chain of '{}' can answer", model->name),
+        label));
   }
   if (!outcome->ok()) {
     const Error& error = outcome->error();
@@ -493,7 +543,8 @@ Task<std::optional<HttpReply>> Gateway::handle_generate(const HttpRequestView& h
     // The answer already started: the status is sent, so the error travels in the stream.
     metrics_.add_error(label, error_code_name(error.code()));
     auto [status, type] = http_status_for(error.code());
-    (void)co_await writer.write(backends::sse_frame(backends::write_error(error.message(), type, "", error_code_name(error.code()))));
+    (void)co_await writer.write(
+        backends::sse_frame(backends::write_error(error.message(), type, "", error_code_name(error.code()))));
     (void)co_await writer.end();
     metrics_.observe_request(endpoint, label, status, seconds_since(started),
                              std::max(0.0, seconds_since(started) - backend_seconds));
@@ -503,7 +554,8 @@ Task<std::optional<HttpReply>> Gateway::handle_generate(const HttpRequestView& h
   GenerateResult& result = **outcome;
   const Model* answered = current != nullptr ? current : model;
   double cost = (static_cast<double>(result.usage.prompt_tokens) * answered->price.input_per_mtok +
-                 static_cast<double>(result.usage.completion_tokens) * answered->price.output_per_mtok) / 1e6;
+                 static_cast<double>(result.usage.completion_tokens) * answered->price.output_per_mtok) /
+                1e6;
   metrics_.add_tokens(answered->name, result.usage.prompt_tokens, result.usage.completion_tokens, cost);
 
   if (!request.stream) {
@@ -512,7 +564,8 @@ Task<std::optional<HttpReply>> Gateway::handle_generate(const HttpRequestView& h
     HttpReply reply;
     reply.body = backends::write_generate_result(result, kind, answered->name);
     reply.headers.emplace_back("x-occam-model", answered->name);
-    if (!result.occam_route_header.empty()) reply.headers.emplace_back("x-occam-route", result.occam_route_header);
+    if (!result.occam_route_header.empty())
+      reply.headers.emplace_back("x-occam-route", result.occam_route_header);
     if (result.occam.is_object() && !reply.body.empty() && reply.body.back() == '}') {
       // A routed answer carries its decision trace as a top-level `occam` field.
       reply.body.pop_back();
@@ -531,6 +584,10 @@ Task<std::optional<HttpReply>> Gateway::handle_generate(const HttpRequestView& h
     (void)co_await writer.write(
         backends::sse_frame(backends::write_usage_chunk(result.usage, kind, id, created, answered->name)));
   }
+  if (result.occam.is_object()) {  // a routed answer's decision trace, as on non-streamed answers
+    (void)co_await writer.write(backends::sse_frame(
+        backends::write_trace_chunk(result.occam.as_object(), kind, id, created, answered->name)));
+  }
   (void)co_await writer.write("data: [DONE]\n\n");
   (void)co_await writer.end();
   metrics_.observe_request(endpoint, label, 200, seconds_since(started),
@@ -538,7 +595,8 @@ Task<std::optional<HttpReply>> Gateway::handle_generate(const HttpRequestView& h
   co_return std::nullopt;
 }
 
-Task<HttpReply> Gateway::handle_embeddings(const HttpRequestView& http, const ApiKey* key, Clock::time_point started) {
+Task<HttpReply> Gateway::handle_embeddings(const HttpRequestView& http, const ApiKey* key,
+                                           Clock::time_point started) {
   double backend_seconds = 0;
   std::string label;
   auto finish = [&](HttpReply reply) {
@@ -553,9 +611,9 @@ Task<HttpReply> Gateway::handle_embeddings(const HttpRequestView& http, const Ap
   const Model* model = find_model(parsed->request.model);
   if (model == nullptr || !key_allows(key, parsed->request.model)) {
     metrics_.add_error("", "model_not_found");
-    co_return finish(error_reply(404, fmt::format("model '{}' does not exist or you do not have access to it",
-                                                  parsed->request.model),
-                                 "invalid_request_error", "model_not_found", "model"));
+    co_return finish(error_reply(
+        404, fmt::format("model '{}' does not exist or you do not have access to it", parsed->request.model),
+        "invalid_request_error", "model_not_found", "model"));
   }
   label = model->name;
   if (!co_await gate_->acquire()) {
@@ -582,20 +640,22 @@ Task<HttpReply> Gateway::handle_embeddings(const HttpRequestView& http, const Ap
     current = next;
   }
   if (!outcome) {
-    co_return finish(error_for(make_error(ErrorCode::invalid_argument, "model: '{}' does not serve embeddings", label),
-                               label));
+    co_return finish(error_for(
+        make_error(ErrorCode::invalid_argument, "model: '{}' does not serve embeddings", label), label));
   }
   if (!outcome->ok()) co_return finish(error_for(outcome->error(), label));
   const Model* answered = current != nullptr ? current : model;
-  metrics_.add_tokens(answered->name, (*outcome)->usage.prompt_tokens, 0,
-                      static_cast<double>((*outcome)->usage.prompt_tokens) * answered->price.input_per_mtok / 1e6);
+  metrics_.add_tokens(
+      answered->name, (*outcome)->usage.prompt_tokens, 0,
+      static_cast<double>((*outcome)->usage.prompt_tokens) * answered->price.input_per_mtok / 1e6);
   HttpReply reply;
   reply.body = backends::write_embedding_result(**outcome, answered->name, parsed->base64);
   reply.headers.emplace_back("x-occam-model", answered->name);
   co_return finish(std::move(reply));
 }
 
-Task<HttpReply> Gateway::handle_classify(const HttpRequestView& http, const ApiKey* key, Clock::time_point started) {
+Task<HttpReply> Gateway::handle_classify(const HttpRequestView& http, const ApiKey* key,
+                                         Clock::time_point started) {
   double backend_seconds = 0;
   std::string label;
   auto finish = [&](HttpReply reply) {
@@ -610,16 +670,18 @@ Task<HttpReply> Gateway::handle_classify(const HttpRequestView& http, const ApiK
   const Model* model = find_model(parsed->model);
   if (model == nullptr || !key_allows(key, parsed->model)) {
     metrics_.add_error("", "model_not_found");
-    co_return finish(error_reply(404, fmt::format("model '{}' does not exist or you do not have access to it",
-                                                  parsed->model),
-                                 "invalid_request_error", "model_not_found", "model"));
+    co_return finish(error_reply(
+        404, fmt::format("model '{}' does not exist or you do not have access to it", parsed->model),
+        "invalid_request_error", "model_not_found", "model"));
   }
   label = model->name;
   if (!model->backend->capabilities().classify) {
-    co_return finish(error_for(make_error(ErrorCode::invalid_argument,
-                                          "model: '{}' is not a classifier (POST /v1/classify needs a model with "
-                                          "backend: classic)", label),
-                               label));
+    co_return finish(
+        error_for(make_error(ErrorCode::invalid_argument,
+                             "model: '{}' is not a classifier (POST /v1/classify needs a model with "
+                             "backend: classic)",
+                             label),
+                  label));
   }
   if (!co_await gate_->acquire()) {
     metrics_.add_error(label, "overloaded");
@@ -637,8 +699,11 @@ Task<HttpReply> Gateway::handle_classify(const HttpRequestView& http, const ApiK
     for (const backends::LabelProbability& l : c.labels) {
       labels.push_back(json::object{{"label", l.label}, {"probability", l.probability}});
     }
-    data.push_back(json::object{{"object", "classification"}, {"index", i},           {"label", c.label},
-                                {"confidence", c.confidence},  {"labels", std::move(labels)},
+    data.push_back(json::object{{"object", "classification"},
+                                {"index", i},
+                                {"label", c.label},
+                                {"confidence", c.confidence},
+                                {"labels", std::move(labels)},
                                 {"out_of_scope", c.out_of_scope}});
   }
   json::object usage{{"texts", result->data.size()}, {"characters", result->characters}};
@@ -649,8 +714,8 @@ Task<HttpReply> Gateway::handle_classify(const HttpRequestView& http, const ApiK
   co_return finish(std::move(reply));
 }
 
-Task<HttpReply> Gateway::handle_workflows(const HttpRequestView& http, std::string_view path, const ApiKey* key,
-                                          Clock::time_point started) {
+Task<HttpReply> Gateway::handle_workflows(const HttpRequestView& http, std::string_view path,
+                                          const ApiKey* key, Clock::time_point started) {
   std::string label;  // the workflow's name once it is known to exist
   auto finish = [&](HttpReply reply) {
     double total = seconds_since(started);
@@ -659,7 +724,8 @@ Task<HttpReply> Gateway::handle_workflows(const HttpRequestView& http, std::stri
     return reply;
   };
   if (workflows_ == nullptr) {
-    co_return finish(error_reply(404, "no workflows are configured (add a `workflows:` section to occam.yaml)",
+    co_return finish(error_reply(404,
+                                 "no workflows are configured (add a `workflows:` section to occam.yaml)",
                                  "invalid_request_error", "workflow_not_found"));
   }
   // A workflow calls whichever models its steps name, so only a key allowed every model may run one.

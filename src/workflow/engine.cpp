@@ -33,9 +33,9 @@ Result<json::value> parse_json_text(const std::string& text, std::string_view wh
 // One run in progress: the steps already in the store, the variables, the accounting.
 class RunState {
  public:
-  RunState(const Workflow& wf, const Models& models, RunStore& store, std::string run_id,
-           std::map<std::string, StepRecord> recorded, boost::asio::io_context& io)
-      : wf_(wf), models_(models), store_(store), run_id_(std::move(run_id)), recorded_(std::move(recorded)), io_(io) {}
+  RunState(const Models& models, RunStore& store, std::string run_id, std::map<std::string, StepRecord> recorded,
+           boost::asio::io_context& io)
+      : models_(models), store_(store), run_id_(std::move(run_id)), recorded_(std::move(recorded)), io_(io) {}
 
   Result<json::value> run_steps(const StepList& steps, json::object& vars, const std::string& prefix);
 
@@ -83,7 +83,6 @@ class RunState {
     return std::optional<json::value>(std::move(v));
   }
 
-  const Workflow& wf_;
   const Models& models_;
   RunStore& store_;
   std::string run_id_;
@@ -273,7 +272,7 @@ Result<RunOutcome> Engine::run(std::string_view workflow, const std::string& run
   OCCAM_ASSIGN_OR_RETURN(auto recorded, impl_->store->steps(run_id));
 
   boost::asio::io_context io;
-  RunState state(wf, *impl_->models, *impl_->store, run_id, std::move(recorded), io);
+  RunState state(*impl_->models, *impl_->store, run_id, std::move(recorded), io);
   json::object vars;
   vars["input"] = stored_input;
   vars["steps"] = json::object();
