@@ -30,6 +30,11 @@ if(OCCAM_FUZZ)
   target_compile_definitions(occam_flags INTERFACE OCCAM_FUZZING=1)
 endif()
 
+# The sanitizer build is -O0 (CMakePresets.json; it compiles 2.5x faster than -O1, which keeps CI under 30
+# minutes); the numeric components keep -O1 so that their tests (logits, thousands of decoded tokens, large
+# vocabularies, training) still run in seconds.
+set(OCCAM_SANITIZE_O1_COMPONENTS kernels engine tokenizer ml)
+
 set_property(GLOBAL PROPERTY OCCAM_COMPONENTS "")
 
 # A component is a static library of every .cpp under src/<name>/ (recursively). It is linked
@@ -43,6 +48,9 @@ function(occam_component name)
   endforeach()
   add_library(occam_${name} STATIC ${sources})
   target_link_libraries(occam_${name} PUBLIC occam_flags)
+  if(OCCAM_SANITIZE AND name IN_LIST OCCAM_SANITIZE_O1_COMPONENTS)
+    target_compile_options(occam_${name} PRIVATE -O1)
+  endif()
   foreach(dep IN LISTS ARG_DEPS)
     target_link_libraries(occam_${name} PUBLIC occam::${dep})
   endforeach()

@@ -1,4 +1,5 @@
 // fuzz-deps: core gguf kernels engine tokenizer backends server
+// fuzz-smoke: skip
 // libFuzzer: request-body parsing of the gateway (chat, completions, embeddings), the JSON-schema checks
 // it runs on response_format / tool parameters, and validating the body against its own schema.
 // The first byte picks the parser; the rest is the body.

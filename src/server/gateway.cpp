@@ -447,11 +447,8 @@ Task<std::optional<HttpReply>> Gateway::handle_generate(const HttpRequestView& h
   double backend_seconds = 0;
   std::string label;  // model label for metrics: only configured names, never arbitrary client strings
   auto finish = [&](HttpReply reply) {
-    double total = seconds_since(started);
-    double overhead = std::max(0.0, total - backend_seconds);
-    reply.headers.emplace_back("x-occam-overhead-ms", overhead_ms(overhead));
-    metrics_.observe_request(endpoint, label, reply.status, total, overhead);
-    return std::optional<HttpReply>(std::move(reply));
+    return std::optional<HttpReply>(
+        finish_reply(std::move(reply), endpoint, label, started, backend_seconds));
   };
 
   auto parsed =
@@ -595,16 +592,21 @@ Task<std::optional<HttpReply>> Gateway::handle_generate(const HttpRequestView& h
   co_return std::nullopt;
 }
 
+HttpReply Gateway::finish_reply(HttpReply reply, std::string_view endpoint, std::string_view label,
+                                std::chrono::steady_clock::time_point started, double backend_seconds) {
+  const double total = seconds_since(started);
+  const double overhead = std::max(0.0, total - backend_seconds);
+  reply.headers.emplace_back("x-occam-overhead-ms", overhead_ms(overhead));
+  metrics_.observe_request(endpoint, label, reply.status, total, overhead);
+  return reply;
+}
+
 Task<HttpReply> Gateway::handle_embeddings(const HttpRequestView& http, const ApiKey* key,
                                            Clock::time_point started) {
   double backend_seconds = 0;
   std::string label;
   auto finish = [&](HttpReply reply) {
-    double total = seconds_since(started);
-    double overhead = std::max(0.0, total - backend_seconds);
-    reply.headers.emplace_back("x-occam-overhead-ms", overhead_ms(overhead));
-    metrics_.observe_request("embeddings", label, reply.status, total, overhead);
-    return reply;
+    return finish_reply(std::move(reply), "embeddings", label, started, backend_seconds);
   };
   auto parsed = parse_embedding_request(http.body);
   if (!parsed) co_return finish(error_for(parsed.error(), ""));
@@ -659,11 +661,7 @@ Task<HttpReply> Gateway::handle_classify(const HttpRequestView& http, const ApiK
   double backend_seconds = 0;
   std::string label;
   auto finish = [&](HttpReply reply) {
-    double total = seconds_since(started);
-    double overhead = std::max(0.0, total - backend_seconds);
-    reply.headers.emplace_back("x-occam-overhead-ms", overhead_ms(overhead));
-    metrics_.observe_request("classify", label, reply.status, total, overhead);
-    return reply;
+    return finish_reply(std::move(reply), "classify", label, started, backend_seconds);
   };
   auto parsed = parse_classify_request(http.body);
   if (!parsed) co_return finish(error_for(parsed.error(), ""));
@@ -718,10 +716,7 @@ Task<HttpReply> Gateway::handle_workflows(const HttpRequestView& http, std::stri
                                           const ApiKey* key, Clock::time_point started) {
   std::string label;  // the workflow's name once it is known to exist
   auto finish = [&](HttpReply reply) {
-    double total = seconds_since(started);
-    reply.headers.emplace_back("x-occam-overhead-ms", overhead_ms(total));
-    metrics_.observe_request("workflows", label, reply.status, total, total);
-    return reply;
+    return finish_reply(std::move(reply), "workflows", label, started, 0);
   };
   if (workflows_ == nullptr) {
     co_return finish(error_reply(404,

@@ -85,7 +85,11 @@ class FakeBackend final : public backends::Backend {
 // (Result<T> has no default constructor, so the value goes through an optional.)
 template <typename T>
 T run(backends::Task<T> task) {
-  boost::asio::io_context io;
+  // One I/O context for the whole test process: upstream connections pooled by a backend belong to it, so it
+  // must outlive every backend (a local context would be gone when the backend closes its idle sockets).
+  static auto* shared_io = new boost::asio::io_context;  // never destroyed, on purpose
+  boost::asio::io_context& io = *shared_io;
+  io.restart();
   std::optional<T> out;
   auto wrapper = [](backends::Task<T> t, std::optional<T>& o) -> backends::Task<void> {
     o.emplace(co_await std::move(t));

@@ -89,23 +89,6 @@ class ClassifyTest : public ::testing::Test {
     return http_post(server_->port(), "/v1/classify", body, headers);
   }
 
-  static json::object body_of(const ClientResponse& r) {
-    boost::system::error_code ec;
-    json::value v = json::parse(r.body, ec);
-    EXPECT_FALSE(ec) << r.body;
-    return v.is_object() ? v.get_object() : json::object{};
-  }
-
-  static void expect_error(const ClientResponse& r, int status, const std::string& message_part) {
-    EXPECT_EQ(r.status, status) << r.body;
-    json::object o = body_of(r);
-    ASSERT_TRUE(o.contains("error")) << r.body;
-    const json::object& e = o["error"].as_object();
-    for (const char* key : {"message", "type", "param", "code"})
-      EXPECT_TRUE(e.contains(key)) << key << " in " << r.body;
-    EXPECT_NE(std::string(e.at("message").as_string()).find(message_part), std::string::npos) << r.body;
-  }
-
   static inline TempDir* dir_ = nullptr;
   static inline server::Server* server_ = nullptr;
 };
@@ -115,7 +98,7 @@ TEST_F(ClassifyTest, OneTextHasTheDocumentedShape) {
   ASSERT_EQ(r.status, 200) << r.body << r.error;
   EXPECT_EQ(r.headers["x-occam-model"], "tickets");
   EXPECT_TRUE(r.headers.count("x-occam-overhead-ms"));
-  json::object o = body_of(r);
+  json::object o = json_body(r);
   EXPECT_EQ(o["object"].as_string(), "list");
   EXPECT_EQ(o["model"].as_string(), "tickets");
   ASSERT_EQ(o["data"].as_array().size(), 1u);
@@ -139,7 +122,7 @@ TEST_F(ClassifyTest, BatchInputKeepsOrderAndTopK) {
   ClientResponse r = classify(
       R"({"model":"tickets","top_k":1,"input":["please refund the payment on my card","the delivery is late by a week","tell me a joke about cats"]})");
   ASSERT_EQ(r.status, 200) << r.body;
-  json::array data = body_of(r)["data"].as_array();
+  json::array data = json_body(r)["data"].as_array();
   ASSERT_EQ(data.size(), 3u);
   const char* expected[] = {"billing", "delivery", "oos"};
   for (std::size_t i = 0; i < data.size(); ++i) {
@@ -152,16 +135,16 @@ TEST_F(ClassifyTest, BatchInputKeepsOrderAndTopK) {
 }
 
 TEST_F(ClassifyTest, ErrorsHaveTheOpenAIShape) {
-  expect_error(classify(R"({"model":"nope","input":"x"})"), 404, "nope");
-  expect_error(classify(R"({"model":"chat","input":"x"})"), 400, "not a classifier");
-  expect_error(classify(R"({"model":"tickets"})"), 400, "input");
-  expect_error(classify(R"({"model":"tickets","input":[]})"), 400, "input");
-  expect_error(classify(R"({"model":"tickets","input":[1]})"), 400, "input[0]");
-  expect_error(classify(R"({"model":"tickets","input":"x","top_k":0})"), 400, "top_k");
-  expect_error(classify(R"({"input":"x"})"), 400, "model");
-  expect_error(classify("not json"), 400, "malformed JSON");
+  expect_openai_error(classify(R"({"model":"nope","input":"x"})"), 404, "nope");
+  expect_openai_error(classify(R"({"model":"chat","input":"x"})"), 400, "not a classifier");
+  expect_openai_error(classify(R"({"model":"tickets"})"), 400, "input");
+  expect_openai_error(classify(R"({"model":"tickets","input":[]})"), 400, "input");
+  expect_openai_error(classify(R"({"model":"tickets","input":[1]})"), 400, "input[0]");
+  expect_openai_error(classify(R"({"model":"tickets","input":"x","top_k":0})"), 400, "top_k");
+  expect_openai_error(classify(R"({"input":"x"})"), 400, "model");
+  expect_openai_error(classify("not json"), 400, "malformed JSON");
   ClientResponse bad_param = classify(R"({"model":"tickets","input":[1]})");
-  EXPECT_EQ(body_of(bad_param)["error"].at("param").as_string(), "input[0]");
+  EXPECT_EQ(json_body(bad_param)["error"].at("param").as_string(), "input[0]");
   ClientResponse get = http_get(server_->port(), "/v1/classify", kAuth);
   EXPECT_EQ(get.status, 405);
 }
@@ -169,14 +152,14 @@ TEST_F(ClassifyTest, ErrorsHaveTheOpenAIShape) {
 TEST_F(ClassifyTest, GenerationOnAClassifierIsRefused) {
   ClientResponse r = http_post(server_->port(), "/v1/chat/completions",
                                R"({"model":"tickets","messages":[{"role":"user","content":"hi"}]})", kAuth);
-  expect_error(r, 400, "is a classifier: use POST /v1/classify");
+  expect_openai_error(r, 400, "is a classifier: use POST /v1/classify");
 }
 
 TEST_F(ClassifyTest, AuthAndMetricsLikeOtherEndpoints) {
-  expect_error(classify(R"({"model":"tickets","input":"x"})", {}), 401, "API key");
+  expect_openai_error(classify(R"({"model":"tickets","input":"x"})", {}), 401, "API key");
   // A key limited to other models does not see the classifier.
-  expect_error(classify(R"({"model":"tickets","input":"x"})", {{"Authorization", "Bearer sk-chat"}}), 404,
-               "tickets");
+  expect_openai_error(classify(R"({"model":"tickets","input":"x"})", {{"Authorization", "Bearer sk-chat"}}),
+                      404, "tickets");
   ASSERT_EQ(classify(R"({"model":"tickets","input":"x"})").status, 200);
   std::string metrics = http_get(server_->port(), "/metrics").body;
   EXPECT_NE(metrics.find(R"(occam_requests_total{endpoint="classify",model="tickets",status="200"})"),

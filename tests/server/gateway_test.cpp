@@ -18,7 +18,8 @@ namespace {
 namespace json = boost::json;
 using server::Server;
 
-std::string remote_model(const std::string& name, const std::string& base_url, const std::string& extra = "") {
+std::string remote_model(const std::string& name, const std::string& base_url,
+                         const std::string& extra = "") {
   return fmt::format(
       "  {}:\n    backend: remote\n    base_url: {}\n    model: {}\n"
       "    timeouts: {{connect_ms: 500, first_byte_ms: 400, total_ms: 3000}}\n"
@@ -45,12 +46,14 @@ class GatewayTest : public ::testing::Test {
   static void SetUpTestSuite() {
     upstream_ = new FakeUpstream(2);
     std::string url = upstream_->base_url();
-    std::string yaml = "server:\n  host: 127.0.0.1\n  threads: 2\n  limits: {max_body_bytes: 65536}\nmodels:\n";
-    for (const char* name : {"echo", "json", "badjson", "tool", "stall", "garbage", "close-mid-stream", "flaky",
-                             "always-500", "slow-first-byte", "slow-stream"}) {
+    std::string yaml =
+        "server:\n  host: 127.0.0.1\n  threads: 2\n  limits: {max_body_bytes: 65536}\nmodels:\n";
+    for (const char* name : {"echo", "json", "badjson", "tool", "stall", "garbage", "close-mid-stream",
+                             "flaky", "always-500", "slow-first-byte", "slow-stream"}) {
       yaml += remote_model(name, url);
     }
-    yaml += remote_model("refused", fmt::format("http://127.0.0.1:{}/v1", refused_port()), "    fallback: echo\n");
+    yaml += remote_model("refused", fmt::format("http://127.0.0.1:{}/v1", refused_port()),
+                         "    fallback: echo\n");
     yaml += "  priced:\n    backend: remote\n    base_url: " + url +
             "\n    model: echo\n    price: {input_per_mtok: 1.0, output_per_mtok: 2.0}\n";
     server_ = start_server(yaml).release();
@@ -61,25 +64,11 @@ class GatewayTest : public ::testing::Test {
     delete upstream_;
   }
 
-  static ClientResponse chat(const std::string& model, const std::string& extra = "", const std::string& text = "hello world") {
+  static ClientResponse chat(const std::string& model, const std::string& extra = "",
+                             const std::string& text = "hello world") {
     return http_post(port_, "/v1/chat/completions",
-                     fmt::format(R"({{"model":"{}","messages":[{{"role":"user","content":"{}"}}]{}}})", model, text, extra));
-  }
-
-  static json::object body_of(const ClientResponse& r) {
-    boost::system::error_code ec;
-    json::value v = json::parse(r.body, ec);
-    EXPECT_FALSE(ec) << r.body;
-    return v.is_object() ? v.get_object() : json::object{};
-  }
-
-  static void expect_error(const ClientResponse& r, int status, const std::string& message_part) {
-    EXPECT_EQ(r.status, status) << r.body;
-    json::object o = body_of(r);
-    ASSERT_TRUE(o.contains("error")) << r.body;
-    const json::object& e = o["error"].as_object();
-    for (const char* key : {"message", "type", "param", "code"}) EXPECT_TRUE(e.contains(key)) << key << " in " << r.body;
-    EXPECT_NE(std::string(e.at("message").as_string()).find(message_part), std::string::npos) << r.body;
+                     fmt::format(R"({{"model":"{}","messages":[{{"role":"user","content":"{}"}}]{}}})", model,
+                                 text, extra));
   }
 
   static inline FakeUpstream* upstream_ = nullptr;
@@ -90,7 +79,7 @@ class GatewayTest : public ::testing::Test {
 TEST_F(GatewayTest, ChatCompletionHasOpenAIShapeAndOverheadHeader) {
   ClientResponse r = chat("echo");
   ASSERT_EQ(r.status, 200) << r.body << r.error;
-  json::object o = body_of(r);
+  json::object o = json_body(r);
   EXPECT_EQ(o["object"].as_string(), "chat.completion");
   EXPECT_EQ(o["model"].as_string(), "echo");
   const json::object& choice = o["choices"].as_array()[0].as_object();
@@ -105,7 +94,9 @@ TEST_F(GatewayTest, ChatCompletionHasOpenAIShapeAndOverheadHeader) {
 }
 
 TEST_F(GatewayTest, ParametersGoUpstream) {
-  ClientResponse r = chat("echo", R"(,"temperature":0.5,"top_p":0.9,"seed":7,"stop":["x"],"max_completion_tokens":12,"logprobs":true,"top_logprobs":2)");
+  ClientResponse r = chat(
+      "echo",
+      R"(,"temperature":0.5,"top_p":0.9,"seed":7,"stop":["x"],"max_completion_tokens":12,"logprobs":true,"top_logprobs":2)");
   ASSERT_EQ(r.status, 200) << r.body;
   json::object sent = json::parse(upstream_->last_body()).as_object();
   EXPECT_EQ(sent["temperature"].as_double(), 0.5);
@@ -116,7 +107,8 @@ TEST_F(GatewayTest, ParametersGoUpstream) {
 }
 
 TEST_F(GatewayTest, StreamingChatIsServerSentEvents) {
-  ClientResponse r = chat("echo", R"(,"stream":true,"stream_options":{"include_usage":true})", "one two three");
+  ClientResponse r =
+      chat("echo", R"(,"stream":true,"stream_options":{"include_usage":true})", "one two three");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.headers["content-type"], "text/event-stream");
   EXPECT_TRUE(r.headers.count("x-occam-overhead-ms"));
@@ -141,22 +133,23 @@ TEST_F(GatewayTest, StreamingChatIsServerSentEvents) {
 TEST_F(GatewayTest, CompletionsEmbeddingsAndModels) {
   ClientResponse c = http_post(port_, "/v1/completions", R"({"model":"echo","prompt":"abc"})");
   ASSERT_EQ(c.status, 200) << c.body;
-  EXPECT_EQ(body_of(c)["choices"].as_array()[0].at("text").as_string(), "echo: abc");
+  EXPECT_EQ(json_body(c)["choices"].as_array()[0].at("text").as_string(), "echo: abc");
 
   ClientResponse e = http_post(port_, "/v1/embeddings", R"({"model":"echo","input":["ab","abcd"]})");
   ASSERT_EQ(e.status, 200) << e.body;
-  json::object eo = body_of(e);
+  json::object eo = json_body(e);
   ASSERT_EQ(eo["data"].as_array().size(), 2u);
   EXPECT_EQ(eo["data"].as_array()[1].at("embedding").as_array()[0].as_double(), 4.0);
 
-  ClientResponse b = http_post(port_, "/v1/embeddings", R"({"model":"echo","input":"ab","encoding_format":"base64"})");
+  ClientResponse b =
+      http_post(port_, "/v1/embeddings", R"({"model":"echo","input":"ab","encoding_format":"base64"})");
   ASSERT_EQ(b.status, 200) << b.body;
   // [2.0, 0.5, -0.5] as little-endian float32, base64
-  EXPECT_EQ(body_of(b)["data"].as_array()[0].at("embedding").as_string(), "AAAAQAAAAD8AAAC/");
+  EXPECT_EQ(json_body(b)["data"].as_array()[0].at("embedding").as_string(), "AAAAQAAAAD8AAAC/");
 
   ClientResponse m = http_get(port_, "/v1/models");
   ASSERT_EQ(m.status, 200);
-  json::object mo = body_of(m);
+  json::object mo = json_body(m);
   EXPECT_EQ(mo["object"].as_string(), "list");
   EXPECT_GE(mo["data"].as_array().size(), 12u);
   EXPECT_EQ(http_get(port_, "/v1/models/echo").status, 200);
@@ -164,59 +157,67 @@ TEST_F(GatewayTest, CompletionsEmbeddingsAndModels) {
 }
 
 TEST_F(GatewayTest, ClientErrors) {
-  expect_error(http_post(port_, "/v1/chat/completions", "{not json"), 400, "malformed JSON");
-  ClientResponse path = http_post(port_, "/v1/chat/completions",
-                                  R"({"model":"echo","messages":[{"role":"user","content":"a"},{"role":"user","content":5}]})");
-  expect_error(path, 400, "messages[1].content: expected string or array");
-  EXPECT_EQ(body_of(path)["error"].at("param").as_string(), "messages[1].content");
-  expect_error(chat("no-such-model"), 404, "no-such-model");
-  expect_error(http_post(port_, "/v1/chat/completions", std::string(70000, ' ')), 413, "larger than");
-  expect_error(http_get(port_, "/v1/chat/completions"), 405, "not allowed");
-  expect_error(http_get(port_, "/nowhere"), 404, "unknown endpoint");
-  expect_error(chat("echo", R"(,"temperature":7)"), 400, "temperature: must be between 0 and 2");
+  expect_openai_error(http_post(port_, "/v1/chat/completions", "{not json"), 400, "malformed JSON");
+  ClientResponse path =
+      http_post(port_, "/v1/chat/completions",
+                R"({"model":"echo","messages":[{"role":"user","content":"a"},{"role":"user","content":5}]})");
+  expect_openai_error(path, 400, "messages[1].content: expected string or array");
+  EXPECT_EQ(json_body(path)["error"].at("param").as_string(), "messages[1].content");
+  expect_openai_error(chat("no-such-model"), 404, "no-such-model");
+  expect_openai_error(http_post(port_, "/v1/chat/completions", std::string(70000, ' ')), 413, "larger than");
+  expect_openai_error(http_get(port_, "/v1/chat/completions"), 405, "not allowed");
+  expect_openai_error(http_get(port_, "/nowhere"), 404, "unknown endpoint");
+  expect_openai_error(chat("echo", R"(,"temperature":7)"), 400, "temperature: must be between 0 and 2");
 }
 
 TEST_F(GatewayTest, StructuredOutputIsValidatedOnTheWayBack) {
-  std::string schema = R"(,"response_format":{"type":"json_schema","json_schema":{"name":"a","schema":{"type":"object","properties":{"answer":{"type":"string","enum":["yes","no"]},"score":{"type":"integer"}},"required":["answer","score"]}}})";
+  std::string schema =
+      R"(,"response_format":{"type":"json_schema","json_schema":{"name":"a","schema":{"type":"object","properties":{"answer":{"type":"string","enum":["yes","no"]},"score":{"type":"integer"}},"required":["answer","score"]}}})";
   ClientResponse ok = chat("json", schema);
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_TRUE(json::parse(upstream_->last_body()).as_object().contains("response_format"));
 
-  std::string strict = R"(,"response_format":{"type":"json_schema","json_schema":{"name":"a","schema":{"type":"object","properties":{"score":{"type":"string"}},"required":["score"]}}})";
-  expect_error(chat("json", strict), 502, "$.score: expected string");
-  expect_error(chat("badjson", R"(,"response_format":{"type":"json_object"})"), 502, "not a JSON object");
-  std::string unsupported = R"(,"response_format":{"type":"json_schema","json_schema":{"name":"a","schema":{"type":"object","properties":{"s":{"type":"string","pattern":"^a"}}}}})";
+  std::string strict =
+      R"(,"response_format":{"type":"json_schema","json_schema":{"name":"a","schema":{"type":"object","properties":{"score":{"type":"string"}},"required":["score"]}}})";
+  expect_openai_error(chat("json", strict), 502, "$.score: expected string");
+  expect_openai_error(chat("badjson", R"(,"response_format":{"type":"json_object"})"), 502,
+                      "not a JSON object");
+  std::string unsupported =
+      R"(,"response_format":{"type":"json_schema","json_schema":{"name":"a","schema":{"type":"object","properties":{"s":{"type":"string","pattern":"^a"}}}}})";
   ClientResponse refused = chat("json", unsupported);
-  expect_error(refused, 400, "pattern: keyword not supported");
-  EXPECT_EQ(body_of(refused)["error"].at("param").as_string(), "response_format.json_schema.schema.properties.s.pattern");
+  expect_openai_error(refused, 400, "pattern: keyword not supported");
+  EXPECT_EQ(json_body(refused)["error"].at("param").as_string(),
+            "response_format.json_schema.schema.properties.s.pattern");
 }
 
 TEST_F(GatewayTest, ToolCalls) {
-  std::string tools = R"(,"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}],"tool_choice":"required")";
+  std::string tools =
+      R"(,"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}],"tool_choice":"required")";
   ClientResponse r = chat("tool", tools);
   ASSERT_EQ(r.status, 200) << r.body;
-  json::object o = body_of(r);
+  json::object o = json_body(r);
   const json::object& choice = o["choices"].as_array()[0].as_object();
   EXPECT_EQ(choice.at("finish_reason").as_string(), "tool_calls");
   const json::object& call = choice.at("message").at("tool_calls").as_array()[0].as_object();
   EXPECT_EQ(call.at("function").at("name").as_string(), "get_weather");
   EXPECT_EQ(call.at("function").at("arguments").as_string(), R"({"city":"Paris"})");
   // The answer calls get_weather with a city; a tool whose parameters demand an integer city is not honoured.
-  std::string mismatched = R"(,"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"integer"}}}}}])";
-  expect_error(chat("tool", mismatched), 502, "arguments do not match");
+  std::string mismatched =
+      R"(,"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"integer"}}}}}])";
+  expect_openai_error(chat("tool", mismatched), 502, "arguments do not match");
 }
 
 TEST_F(GatewayTest, StalledUpstreamIs504WithinTheTimeout) {
   auto t0 = std::chrono::steady_clock::now();
   ClientResponse r = chat("stall");
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  expect_error(r, 504, "timed out");
+  expect_openai_error(r, 504, "timed out");
   EXPECT_LT(seconds, 2.0);
   EXPECT_EQ(chat("echo").status, 200);  // still serving
 }
 
 TEST_F(GatewayTest, GarbageIs502) {
-  expect_error(chat("garbage"), 502, "invalid JSON");
+  expect_openai_error(chat("garbage"), 502, "invalid JSON");
   EXPECT_EQ(chat("echo").status, 200);
 }
 
@@ -234,14 +235,14 @@ TEST_F(GatewayTest, ServerErrorThenSuccessIsRetried) {
   ClientResponse r = chat("flaky");
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(upstream_->requests("flaky") - before, 2);
-  expect_error(chat("always-500"), 502, "answered 500 after 2 attempts");
+  expect_openai_error(chat("always-500"), 502, "answered 500 after 2 attempts");
 }
 
 TEST_F(GatewayTest, RefusedConnectionFallsBack) {
   ClientResponse r = chat("refused");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.headers["x-occam-model"], "echo");
-  EXPECT_EQ(body_of(r)["model"].as_string(), "echo");
+  EXPECT_EQ(json_body(r)["model"].as_string(), "echo");
   std::string metrics = http_get(port_, "/metrics").body;
   EXPECT_NE(metrics.find(R"(occam_fallbacks_total{from="refused",to="echo"})"), std::string::npos);
 }
@@ -265,7 +266,8 @@ TEST_F(GatewayTest, MetricsAndHealth) {
   ASSERT_EQ(m.status, 200);
   EXPECT_NE(m.headers["content-type"].find("text/plain"), std::string::npos);
   EXPECT_NE(m.body.find("# TYPE occam_requests_total counter"), std::string::npos);
-  EXPECT_NE(m.body.find(R"(occam_requests_total{endpoint="chat",model="priced",status="200"})"), std::string::npos);
+  EXPECT_NE(m.body.find(R"(occam_requests_total{endpoint="chat",model="priced",status="200"})"),
+            std::string::npos);
   EXPECT_NE(m.body.find(R"(occam_tokens_total{model="priced",kind="prompt"})"), std::string::npos);
   EXPECT_NE(m.body.find(R"(occam_request_duration_seconds_bucket{endpoint="chat",model="priced",le="+Inf"})"),
             std::string::npos);
@@ -275,14 +277,21 @@ TEST_F(GatewayTest, MetricsAndHealth) {
 TEST(GatewayAuth, BearerKeysAndAllowedModels) {
   FakeUpstream upstream;
   setenv("OCCAM_TEST_KEY_B", "sk-from-env", 1);
-  std::string yaml = "models:\n" + remote_model("echo", upstream.base_url()) + remote_model("json", upstream.base_url()) +
-                     "api_keys:\n  - {name: a, key: sk-a, models: [echo]}\n  - {name: b, key_env: OCCAM_TEST_KEY_B}\n";
+  std::string yaml =
+      "models:\n" + remote_model("echo", upstream.base_url()) + remote_model("json", upstream.base_url()) +
+      "api_keys:\n  - {name: a, key: sk-a, models: [echo]}\n  - {name: b, key_env: OCCAM_TEST_KEY_B}\n";
   auto server = start_server(yaml);
   std::string body = R"({"model":"json","messages":[{"role":"user","content":"x"}]})";
   EXPECT_EQ(http_post(server->port(), "/v1/chat/completions", body).status, 401);
-  EXPECT_EQ(http_post(server->port(), "/v1/chat/completions", body, {{"Authorization", "Bearer wrong"}}).status, 401);
-  EXPECT_EQ(http_post(server->port(), "/v1/chat/completions", body, {{"Authorization", "Bearer sk-a"}}).status, 404);
-  EXPECT_EQ(http_post(server->port(), "/v1/chat/completions", body, {{"Authorization", "Bearer sk-from-env"}}).status, 200);
+  EXPECT_EQ(
+      http_post(server->port(), "/v1/chat/completions", body, {{"Authorization", "Bearer wrong"}}).status,
+      401);
+  EXPECT_EQ(
+      http_post(server->port(), "/v1/chat/completions", body, {{"Authorization", "Bearer sk-a"}}).status,
+      404);
+  EXPECT_EQ(http_post(server->port(), "/v1/chat/completions", body, {{"Authorization", "Bearer sk-from-env"}})
+                .status,
+            200);
   ClientResponse models = http_get(server->port(), "/v1/models", {{"Authorization", "Bearer sk-a"}});
   EXPECT_EQ(json::parse(models.body).at("data").as_array().size(), 1u);
   EXPECT_EQ(http_get(server->port(), "/healthz").status, 200);  // probes need no key
@@ -295,24 +304,31 @@ TEST(GatewayLimits, FullQueueIs429) {
   auto server = start_server(yaml);
   uint16_t port = server->port();
   std::thread slow([port] {
-    http_post(port, "/v1/chat/completions", R"({"model":"stall","messages":[{"role":"user","content":"x"}]})");
+    http_post(port, "/v1/chat/completions",
+              R"({"model":"stall","messages":[{"role":"user","content":"x"}]})");
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ClientResponse r = http_post(port, "/v1/chat/completions", R"({"model":"echo","messages":[{"role":"user","content":"x"}]})");
+  ClientResponse r = http_post(port, "/v1/chat/completions",
+                               R"({"model":"echo","messages":[{"role":"user","content":"x"}]})");
   EXPECT_EQ(r.status, 429) << r.body;
   EXPECT_NE(r.body.find("overloaded"), std::string::npos);
   slow.join();
-  EXPECT_EQ(http_post(port, "/v1/chat/completions", R"({"model":"echo","messages":[{"role":"user","content":"x"}]})").status, 200);
+  EXPECT_EQ(http_post(port, "/v1/chat/completions",
+                      R"({"model":"echo","messages":[{"role":"user","content":"x"}]})")
+                .status,
+            200);
 }
 
 TEST(GatewayDrain, InFlightRequestsFinishAndNewConnectionsAreRefused) {
   FakeUpstream upstream;
-  auto server = start_server("server: {threads: 2}\nmodels:\n" + remote_model("slow-stream", upstream.base_url()));
+  auto server =
+      start_server("server: {threads: 2}\nmodels:\n" + remote_model("slow-stream", upstream.base_url()));
   uint16_t port = server->port();
   ClientResponse in_flight;
   std::thread client([&] {
-    in_flight = http_post(port, "/v1/chat/completions",
-                          R"({"model":"slow-stream","stream":true,"messages":[{"role":"user","content":"a b c d e f g h"}]})");
+    in_flight = http_post(
+        port, "/v1/chat/completions",
+        R"({"model":"slow-stream","stream":true,"messages":[{"role":"user","content":"a b c d e f g h"}]})");
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(60));
   server->drain();

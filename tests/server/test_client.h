@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
 namespace occam::testing {
 
 struct ClientResponse {
@@ -16,7 +19,8 @@ struct ClientResponse {
 };
 
 ClientResponse http_request(uint16_t port, const std::string& method, const std::string& target,
-                            const std::string& body = {}, const std::map<std::string, std::string>& headers = {});
+                            const std::string& body = {},
+                            const std::map<std::string, std::string>& headers = {});
 
 inline ClientResponse http_post(uint16_t port, const std::string& target, const std::string& body,
                                 const std::map<std::string, std::string>& headers = {}) {
@@ -25,6 +29,26 @@ inline ClientResponse http_post(uint16_t port, const std::string& target, const 
 inline ClientResponse http_get(uint16_t port, const std::string& target,
                                const std::map<std::string, std::string>& headers = {}) {
   return http_request(port, "GET", target, {}, headers);
+}
+
+// The body as a JSON object (a test failure, and an empty object, when it is not one).
+inline boost::json::object json_body(const ClientResponse& r) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(r.body, ec);
+  EXPECT_FALSE(ec) << r.body;
+  return v.is_object() ? v.get_object() : boost::json::object{};
+}
+
+// An error answer in the OpenAI shape: the status, error.{message,type,param,code}, a message containing
+// `part`.
+inline void expect_openai_error(const ClientResponse& r, int status, const std::string& part) {
+  EXPECT_EQ(r.status, status) << r.body;
+  boost::json::object o = json_body(r);
+  ASSERT_TRUE(o.contains("error")) << r.body;
+  const boost::json::object& e = o["error"].as_object();
+  for (const char* key : {"message", "type", "param", "code"})
+    EXPECT_TRUE(e.contains(key)) << key << " in " << r.body;
+  EXPECT_NE(std::string(e.at("message").as_string()).find(part), std::string::npos) << r.body;
 }
 
 // The data payloads of an SSE body, in order.

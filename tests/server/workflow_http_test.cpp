@@ -74,23 +74,6 @@ class WorkflowHttpTest : public ::testing::Test {
     return http_post(server_->port(), "/v1/workflows/" + workflow + "/runs", body);
   }
 
-  static json::object body_of(const ClientResponse& r) {
-    boost::system::error_code ec;
-    json::value v = json::parse(r.body, ec);
-    EXPECT_FALSE(ec) << r.body;
-    return v.is_object() ? v.get_object() : json::object{};
-  }
-
-  static void expect_error(const ClientResponse& r, int status, const std::string& message_part) {
-    EXPECT_EQ(r.status, status) << r.body;
-    json::object o = body_of(r);
-    ASSERT_TRUE(o.contains("error")) << r.body;
-    const json::object& e = o["error"].as_object();
-    for (const char* key : {"message", "type", "param", "code"})
-      EXPECT_TRUE(e.contains(key)) << key << " in " << r.body;
-    EXPECT_NE(std::string(e.at("message").as_string()).find(message_part), std::string::npos) << r.body;
-  }
-
   // The steps of a finished triage run: pii (rules), then status (the lookup tool), with their results.
   static void expect_triage_trace(const json::object& run) {
     const json::array& steps = run.at("steps").as_array();
@@ -116,7 +99,7 @@ constexpr const char* kTicket = R"({"input":{"body":"Call me at jean.dupont@exam
 TEST_F(WorkflowHttpTest, SyncRunAnswersOutputStatusAndTrace) {
   ClientResponse r = post_run("triage", kTicket);
   ASSERT_EQ(r.status, 200) << r.body << r.error;
-  json::object run = body_of(r);
+  json::object run = json_body(r);
   EXPECT_EQ(run["object"].as_string(), "workflow.run");
   EXPECT_EQ(run["workflow"].as_string(), "triage");
   EXPECT_EQ(run["status"].as_string(), "done");
@@ -136,7 +119,7 @@ TEST_F(WorkflowHttpTest, SyncRunAnswersOutputStatusAndTrace) {
   ClientResponse again =
       http_get(server_->port(), "/v1/workflows/runs/" + std::string(run["id"].as_string()));
   ASSERT_EQ(again.status, 200) << again.body;
-  json::object stored = body_of(again);
+  json::object stored = json_body(again);
   EXPECT_EQ(stored["status"].as_string(), "done");
   EXPECT_EQ(stored["output"], run["output"]);
   expect_triage_trace(stored);
@@ -146,7 +129,7 @@ TEST_F(WorkflowHttpTest, AsyncRunIsQueuedThenPolledUntilDone) {
   ClientResponse r =
       post_run("triage", R"({"input":{"body":"rien à signaler","ticket":"T-2"},"async":true})");
   ASSERT_EQ(r.status, 202) << r.body;
-  json::object accepted = body_of(r);
+  json::object accepted = json_body(r);
   EXPECT_EQ(accepted["status"].as_string(), "queued");
   std::string id(accepted["id"].as_string());
   json::object run;
@@ -154,7 +137,7 @@ TEST_F(WorkflowHttpTest, AsyncRunIsQueuedThenPolledUntilDone) {
   while (std::chrono::steady_clock::now() < deadline) {
     ClientResponse poll = http_get(server_->port(), "/v1/workflows/runs/" + id);
     ASSERT_EQ(poll.status, 200) << poll.body;
-    run = body_of(poll);
+    run = json_body(poll);
     std::string status(run["status"].as_string());
     ASSERT_TRUE(status == "queued" || status == "running" || status == "done") << poll.body;
     EXPECT_EQ(run["input"].at("ticket").as_string(), "T-2");  // known from the moment it was accepted
@@ -170,7 +153,7 @@ TEST_F(WorkflowHttpTest, AsyncRunIsQueuedThenPolledUntilDone) {
 TEST_F(WorkflowHttpTest, AFailedRunSaysWhy) {
   ClientResponse r = post_run("broken", R"({"input":{"body":"hello"}})");
   ASSERT_EQ(r.status, 200) << r.body;
-  json::object run = body_of(r);
+  json::object run = json_body(r);
   EXPECT_EQ(run["status"].as_string(), "failed");
   EXPECT_FALSE(run.contains("output"));
   EXPECT_NE(std::string(run["error"].as_string()).find("expected integer"), std::string::npos) << r.body;
@@ -178,20 +161,22 @@ TEST_F(WorkflowHttpTest, AFailedRunSaysWhy) {
 }
 
 TEST_F(WorkflowHttpTest, UnknownWorkflowOrRunIs404) {
-  expect_error(post_run("nope", kTicket), 404, "nope");
-  expect_error(post_run("nope", R"({"input":{},"async":true})"), 404, "nope");
-  expect_error(http_get(server_->port(), "/v1/workflows/runs/run_does_not_exist"), 404, "run_does_not_exist");
-  expect_error(http_get(server_->port(), "/v1/workflows/triage"), 404, "unknown endpoint");
+  expect_openai_error(post_run("nope", kTicket), 404, "nope");
+  expect_openai_error(post_run("nope", R"({"input":{},"async":true})"), 404, "nope");
+  expect_openai_error(http_get(server_->port(), "/v1/workflows/runs/run_does_not_exist"), 404,
+                      "run_does_not_exist");
+  expect_openai_error(http_get(server_->port(), "/v1/workflows/triage"), 404, "unknown endpoint");
 }
 
 TEST_F(WorkflowHttpTest, InvalidInputIs400BeforeAnythingRuns) {
-  expect_error(post_run("triage", R"({"input":{"body":"x"}})"), 400, "input 'ticket' is missing");
-  expect_error(post_run("triage", R"({"input":{"body":"x","ticket":"T-1","priority":"high"},"async":true})"),
-               400, "input 'priority': expected integer");
-  expect_error(post_run("triage", R"({"input":"x"})"), 400, "input");
-  expect_error(post_run("triage", R"({"async":true})"), 400, "input");
-  expect_error(post_run("triage", R"({"input":{},"async":"yes"})"), 400, "async");
-  expect_error(post_run("triage", "{"), 400, "malformed JSON");
+  expect_openai_error(post_run("triage", R"({"input":{"body":"x"}})"), 400, "input 'ticket' is missing");
+  expect_openai_error(
+      post_run("triage", R"({"input":{"body":"x","ticket":"T-1","priority":"high"},"async":true})"), 400,
+      "input 'priority': expected integer");
+  expect_openai_error(post_run("triage", R"({"input":"x"})"), 400, "input");
+  expect_openai_error(post_run("triage", R"({"async":true})"), 400, "input");
+  expect_openai_error(post_run("triage", R"({"input":{},"async":"yes"})"), 400, "async");
+  expect_openai_error(post_run("triage", "{"), 400, "malformed JSON");
   EXPECT_EQ(http_request(server_->port(), "DELETE", "/v1/workflows/runs/x").status, 405);
 }
 

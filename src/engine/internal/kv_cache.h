@@ -24,6 +24,7 @@ class KvCache {
   KvCache(const KvCache&) = delete;
   KvCache& operator=(const KvCache&) = delete;
 
+  uint32_t n_layer() const { return n_layer_; }
   uint32_t n_ctx() const { return n_ctx_; }
   uint32_t n_slots() const { return n_slots_; }
   kernels::Type type() const { return type_; }
