@@ -457,10 +457,7 @@ Task<std::optional<HttpReply>> Gateway::handle_generate(const HttpRequestView& h
   GenerateRequest request = std::move(*parsed);
   const Model* model = find_model(request.model);
   if (model == nullptr || !key_allows(key, request.model)) {
-    metrics_.add_error("", "model_not_found");
-    co_return finish(error_reply(
-        404, fmt::format("model '{}' does not exist or you do not have access to it", request.model),
-        "invalid_request_error", "model_not_found", "model"));
+    co_return finish(model_not_found(request.model));
   }
   label = model->name;
   if (Status st = can_honour(model->backend->capabilities(), request, model->name); !st.ok()) {
@@ -592,6 +589,12 @@ Task<std::optional<HttpReply>> Gateway::handle_generate(const HttpRequestView& h
   co_return std::nullopt;
 }
 
+HttpReply Gateway::model_not_found(std::string_view name) {
+  metrics_.add_error("", "model_not_found");
+  return error_reply(404, fmt::format("model '{}' does not exist or you do not have access to it", name),
+                     "invalid_request_error", "model_not_found", "model");
+}
+
 HttpReply Gateway::finish_reply(HttpReply reply, std::string_view endpoint, std::string_view label,
                                 std::chrono::steady_clock::time_point started, double backend_seconds) {
   const double total = seconds_since(started);
@@ -612,10 +615,7 @@ Task<HttpReply> Gateway::handle_embeddings(const HttpRequestView& http, const Ap
   if (!parsed) co_return finish(error_for(parsed.error(), ""));
   const Model* model = find_model(parsed->request.model);
   if (model == nullptr || !key_allows(key, parsed->request.model)) {
-    metrics_.add_error("", "model_not_found");
-    co_return finish(error_reply(
-        404, fmt::format("model '{}' does not exist or you do not have access to it", parsed->request.model),
-        "invalid_request_error", "model_not_found", "model"));
+    co_return finish(model_not_found(parsed->request.model));
   }
   label = model->name;
   if (!co_await gate_->acquire()) {
@@ -667,10 +667,7 @@ Task<HttpReply> Gateway::handle_classify(const HttpRequestView& http, const ApiK
   if (!parsed) co_return finish(error_for(parsed.error(), ""));
   const Model* model = find_model(parsed->model);
   if (model == nullptr || !key_allows(key, parsed->model)) {
-    metrics_.add_error("", "model_not_found");
-    co_return finish(error_reply(
-        404, fmt::format("model '{}' does not exist or you do not have access to it", parsed->model),
-        "invalid_request_error", "model_not_found", "model"));
+    co_return finish(model_not_found(parsed->model));
   }
   label = model->name;
   if (!model->backend->capabilities().classify) {

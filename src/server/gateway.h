@@ -99,6 +99,8 @@ class Gateway {
                                    std::chrono::steady_clock::time_point started);
   HttpReply handle_models(const ApiKey* key, std::string_view one) const;
   HttpReply error_for(const Error& error, std::string_view model);
+  // The 404 for an unknown model or one the key may not use (the same answer, so keys cannot probe names).
+  HttpReply model_not_found(std::string_view name);
   // Adds the x-occam-overhead-ms header (time not spent in backends) and records the request's metrics.
   HttpReply finish_reply(HttpReply reply, std::string_view endpoint, std::string_view label,
                          std::chrono::steady_clock::time_point started, double backend_seconds);
